@@ -1,0 +1,1 @@
+"""Friends of the Forum assistant: application wiring, configuration, scheduling, mail, CLI."""

@@ -1,0 +1,63 @@
+"""The command line: `fof-bot` (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, exit_on_config_error, load_settings
+from bot.logging_setup import setup_logging
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fof-bot", description="Friends of the Forum assistant (GFMD)."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("run", help="run the bot, the scheduler and the delivery worker")
+    demo = commands.add_parser("demo", help="the whole product offline on sample data")
+    demo.add_argument("--interactive", action="store_true", help="chat with the bot yourself")
+    demo.add_argument("--dir", type=Path, default=Path("demo-output"),
+                      help="folder for the demo database and mail (default: demo-output)")
+    database = commands.add_parser("db", help="database maintenance")
+    database.add_argument("action", choices=["upgrade"], help="apply migrations")
+    return parser
+
+
+def _secrets(settings: Settings) -> list[str]:
+    return [
+        s.get_secret_value()
+        for s in (settings.telegram_token, settings.smtp_password)
+        if s is not None
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            from bot.demo import run_demo
+
+            return asyncio.run(run_demo(args.dir, interactive=args.interactive))
+        settings = load_settings()
+        setup_logging(settings.log_level, _secrets(settings))
+        if args.command == "run":
+            token = settings.require_token()
+            from bot.runner import run
+
+            asyncio.run(run(settings, token))
+            return 0
+        if args.command == "db":
+            from storage.db import upgrade_sync
+
+            upgrade_sync(settings.async_database_url)
+            print("database is up to date")
+            return 0
+    except ConfigError as error:
+        exit_on_config_error(error)
+    except KeyboardInterrupt:
+        return 130
+    print(f"unknown command {args.command}", file=sys.stderr)
+    return 2

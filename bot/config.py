@@ -1,0 +1,182 @@
+"""Configuration from FOF_ environment variables (and `.env`), built once and passed in."""
+
+from __future__ import annotations
+
+import sys
+from functools import cached_property
+from typing import Annotated, Literal
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.cron import cron_trigger
+
+ENV_PREFIX = "FOF_"
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or wrong; the message names the variable."""
+
+
+def _split_commas(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, int):
+        return [value]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    database_url: str = "sqlite:///fof.db"
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_tls: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_from: str | None = None
+    mail_from_name: str = "GFMD Friends of the Forum"
+    admin_ids: Annotated[list[int], NoDecode] = []
+    timezone: str = "UTC"
+    digest_schedule: str = "0 7 * * mon"
+    reminder_days: Annotated[list[int], NoDecode] = [7, 1]
+    digest_catchup_hours: float = Field(default=12, ge=0)
+    digest_skip_empty: bool = True
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _check_api_url(cls, value: str) -> str:
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError("must be an http(s) URL such as https://api.telegram.org")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError("is not a database URL; write sqlite:///path.db or postgresql://...")
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _check_mail_from(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return validate_email(value, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise ValueError(f"is not an email address ({exc})")
+
+    @field_validator("mail_from_name")
+    @classmethod
+    def _check_from_name(cls, value: str) -> str:
+        if any(ch in value for ch in "\r\n"):
+            raise ValueError("must be one line")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_admin_ids(cls, value: object) -> object:
+        parts = _split_commas(value)
+        if isinstance(parts, list):
+            for part in parts:
+                if isinstance(part, str) and not part.lstrip("-").isdigit():
+                    raise ValueError(f"{part!r} is not a numeric Telegram user id")
+        return parts
+
+    @field_validator("reminder_days", mode="before")
+    @classmethod
+    def _split_reminder_days(cls, value: object) -> object:
+        return _split_commas(value)
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _check_reminder_days(cls, value: list[int]) -> list[int]:
+        if any(day < 0 or day > 365 for day in value):
+            raise ValueError("each day must be between 0 and 365")
+        return sorted(set(value), reverse=True)
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Brussels")
+        return value
+
+    @field_validator("digest_schedule")
+    @classmethod
+    def _check_schedule(cls, value: str) -> str:
+        try:
+            cron_trigger(value, ZoneInfo("UTC"))
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a crontab line ({exc})")
+        return value
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def async_database_url(self) -> str:
+        """The configured URL with its async driver (aiosqlite, asyncpg)."""
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite":
+            return url.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+        return url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+    def require_token(self) -> str:
+        if self.telegram_token is None or not self.telegram_token.get_secret_value().strip():
+            raise ConfigError(
+                f"{ENV_PREFIX}TELEGRAM_TOKEN is not set: `fof-bot run` needs the bot token "
+                "from @BotFather (in the environment or in .env)"
+            )
+        return self.telegram_token.get_secret_value().strip()
+
+    def require_mail_from(self) -> str:
+        if not self.mail_from:
+            raise ConfigError(
+                f"{ENV_PREFIX}MAIL_FROM is not set: sending mail needs a sender address"
+            )
+        return self.mail_from
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    name = ENV_PREFIX + ".".join(str(part) for part in first["loc"][:1]).upper()
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] in ("int_parsing", "int_type"):
+        message = "must be a whole number"
+    elif first["type"] == "literal_error":
+        message = message.replace("Input should be", "must be")
+    return f"{name} {message}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; raise ConfigError with one line naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def exit_on_config_error(error: ConfigError) -> None:
+    print(f"configuration error: {error}", file=sys.stderr)
+    raise SystemExit(2)

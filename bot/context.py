@@ -1,0 +1,17 @@
+"""Typed access to shared resources from handlers (python-telegram-bot's contexttypesbot)."""
+
+from __future__ import annotations
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.services import Services
+
+
+class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
+    @property
+    def services(self) -> Services:
+        return self.application.bot_data["services"]
+
+    @classmethod
+    def from_application(cls, application: Application) -> BotContext:
+        return cls(application=application)

@@ -1,0 +1,35 @@
+"""`fof-bot run`: the bot (long polling), the scheduler and the delivery worker on one loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from bot.app import build_application
+from bot.clock import Clock
+from bot.config import Settings
+from bot.services import open_services
+
+log = logging.getLogger(__name__)
+
+
+async def run(settings: Settings, token: str) -> None:
+    """Run until SIGINT or SIGTERM, then stop every part cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
+    async with open_services(settings, Clock()) as services:
+        application = build_application(services, token=token)
+        # run_polling() would own the loop; we share it with the scheduler, so drive it by hand.
+        async with application:
+            await application.start()
+            assert application.updater is not None
+            await application.updater.start_polling()
+            log.info("bot @%s is running; stop with Ctrl+C", application.bot.username)
+            await stop.wait()
+            log.info("stopping")
+            await application.updater.stop()
+            await application.stop()

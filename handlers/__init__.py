@@ -1,0 +1,14 @@
+"""Telegram handlers, one module per area; registered in one ordered block."""
+
+from __future__ import annotations
+
+from telegram.ext import Application, CommandHandler
+
+from handlers import basic
+from handlers.common import on_error
+
+
+def register_handlers(application: Application) -> None:
+    application.add_handler(CommandHandler("start", basic.start))
+    application.add_handler(CommandHandler("help", basic.help_command))
+    application.add_error_handler(on_error)
