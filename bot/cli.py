@@ -23,6 +23,15 @@ def _parser() -> argparse.ArgumentParser:
                       help="folder for the demo database and mail (default: demo-output)")
     database = commands.add_parser("db", help="database maintenance")
     database.add_argument("action", choices=["upgrade"], help="apply migrations")
+    importing = commands.add_parser("import", help="bulk import of members and contacts (CSV)")
+    importing.add_argument("file", type=Path, help="the CSV file")
+    importing.add_argument("--dry-run", action="store_true", help="report only, change nothing")
+    importing.add_argument("--yes", action="store_true",
+                           help="import the valid rows even when some rows have errors")
+    digest = commands.add_parser("digest", help="build (and send) the digest now")
+    digest.add_argument("--dry-run", action="store_true", help="show what would be sent")
+    digest.add_argument("--to", metavar="EMAIL", help="send only to this address")
+    commands.add_parser("outbox", help="pending, sent and failed mail, and the failures")
     return parser
 
 
@@ -55,6 +64,19 @@ def main(argv: list[str] | None = None) -> int:
             upgrade_sync(settings.async_database_url)
             print("database is up to date")
             return 0
+        if args.command == "import":
+            from bot.importer import import_cli
+
+            return asyncio.run(import_cli(settings, args.file, dry_run=args.dry_run,
+                                          assume_yes=args.yes))
+        if args.command == "digest":
+            from bot.mail.operator import digest_cli
+
+            return asyncio.run(digest_cli(settings, dry_run=args.dry_run, to=args.to))
+        if args.command == "outbox":
+            from bot.mail.operator import outbox_cli
+
+            return asyncio.run(outbox_cli(settings))
     except ConfigError as error:
         exit_on_config_error(error)
     except KeyboardInterrupt:

@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     def _check_api_url(cls, value: str) -> str:
         parsed = urlparse(value)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise ValueError("must be an http(s) URL such as https://api.telegram.org")
+            raise ValueError("must be an http(s) URL such as https://api.telegram.org") from None
         return value.rstrip("/")
 
     @field_validator("database_url")
@@ -68,9 +68,11 @@ class Settings(BaseSettings):
         try:
             url = make_url(value)
         except ArgumentError:
-            raise ValueError("is not a database URL; write sqlite:///path.db or postgresql://...")
+            raise ValueError(
+                "is not a database URL; write sqlite:///path.db or postgresql://..."
+            ) from None
         if url.get_backend_name() not in ("sqlite", "postgresql"):
-            raise ValueError("must start with sqlite:/// or postgresql://")
+            raise ValueError("must start with sqlite:/// or postgresql://") from None
         return value
 
     @field_validator("mail_from")
@@ -81,13 +83,13 @@ class Settings(BaseSettings):
         try:
             return validate_email(value, check_deliverability=False).normalized
         except EmailNotValidError as exc:
-            raise ValueError(f"is not an email address ({exc})")
+            raise ValueError(f"is not an email address ({exc})") from None
 
     @field_validator("mail_from_name")
     @classmethod
     def _check_from_name(cls, value: str) -> str:
         if any(ch in value for ch in "\r\n"):
-            raise ValueError("must be one line")
+            raise ValueError("must be one line") from None
         return value
 
     @field_validator("admin_ids", mode="before")
@@ -97,7 +99,7 @@ class Settings(BaseSettings):
         if isinstance(parts, list):
             for part in parts:
                 if isinstance(part, str) and not part.lstrip("-").isdigit():
-                    raise ValueError(f"{part!r} is not a numeric Telegram user id")
+                    raise ValueError(f"{part!r} is not a numeric Telegram user id") from None
         return parts
 
     @field_validator("reminder_days", mode="before")
@@ -109,7 +111,7 @@ class Settings(BaseSettings):
     @classmethod
     def _check_reminder_days(cls, value: list[int]) -> list[int]:
         if any(day < 0 or day > 365 for day in value):
-            raise ValueError("each day must be between 0 and 365")
+            raise ValueError("each day must be between 0 and 365") from None
         return sorted(set(value), reverse=True)
 
     @field_validator("timezone")
@@ -118,7 +120,9 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Brussels")
+            raise ValueError(
+                f"{value!r} is not an IANA time zone such as Europe/Brussels"
+            ) from None
         return value
 
     @field_validator("digest_schedule")
@@ -127,7 +131,7 @@ class Settings(BaseSettings):
         try:
             cron_trigger(value, ZoneInfo("UTC"))
         except ValueError as exc:
-            raise ValueError(f"{value!r} is not a crontab line ({exc})")
+            raise ValueError(f"{value!r} is not a crontab line ({exc})") from None
         return value
 
     @cached_property

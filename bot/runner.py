@@ -9,7 +9,9 @@ import signal
 from bot.app import build_application
 from bot.clock import Clock
 from bot.config import Settings
+from bot.scheduling import start_background
 from bot.services import open_services
+from handlers import set_bot_commands
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +30,11 @@ async def run(settings: Settings, token: str) -> None:
             await application.start()
             assert application.updater is not None
             await application.updater.start_polling()
+            await set_bot_commands(application)
+            background = await start_background(services, application)
             log.info("bot @%s is running; stop with Ctrl+C", application.bot.username)
             await stop.wait()
             log.info("stopping")
+            await background.stop()
             await application.updater.stop()
             await application.stop()

@@ -12,3 +12,8 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("start", basic.start))
     application.add_handler(CommandHandler("help", basic.help_command))
     application.add_error_handler(on_error)
+
+
+async def set_bot_commands(application: Application) -> None:
+    """Register the command menu (setMyCommands) per scope."""
+    return None

@@ -89,7 +89,9 @@ async def start(update: Update, context: BotContext) -> None:
 async def help_command(update: Update, context: BotContext) -> None:
     """List the commands the asking user may use, one example each."""
     viewer = await viewer_of(update, context)
-    sections = {EVERYONE: "For everyone", LINKED: "For linked contacts", ADMIN: "For administrators"}
+    sections = {
+        EVERYONE: "For everyone", LINKED: "For linked contacts", ADMIN: "For administrators"
+    }
     lines = []
     for role, title in sections.items():
         entries = [c for c in commands_for(viewer.is_linked, viewer.is_admin) if c.role == role]

@@ -38,7 +38,9 @@ async def record(
 
 async def latest(session: AsyncSession, limit: int = 20) -> list[AuditEntry]:
     result = await session.exec(
-        select(AuditEntry).order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()).limit(limit)
+        select(AuditEntry)
+        .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
+        .limit(limit)
     )
     return list(result.all())
 

@@ -1,6 +1,5 @@
 """The real Application, offline: /start and /help by role, and no token in the logs."""
 
-import logging
 
 from tests.conftest import ADMIN, STRANGER
 

@@ -1,0 +1,1 @@
+"""Mail: building messages, scheduling, the outbox delivery worker."""

@@ -1,0 +1,72 @@
+"""Building one email. Headers come only from checked values: no header injection."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from bot.config import Settings
+
+LIST_ID = "Friends of the Forum <friends.gfmd.example>"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    maintype: str
+    subtype: str
+    params: dict[str, str] | None = None
+
+
+def _one_line(text: str) -> str:
+    """User text that goes into a header: control characters become spaces."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
+def message_id(key: str, sender: str) -> str:
+    """A stable Message-ID derived from the outbox key: a resend is the same message."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"<{digest}@{sender.rsplit('@', 1)[-1]}>"
+
+
+def compose(
+    settings: Settings,
+    *,
+    key: str,
+    to_address: str,
+    to_name: str,
+    subject: str,
+    text: str,
+    now: datetime,
+    html: str | None = None,
+    alternatives: Sequence[Attachment] = (),
+    attachments: Sequence[Attachment] = (),
+) -> EmailMessage:
+    """One message to one recipient: text (and HTML) parts, attachments, list headers."""
+    sender = settings.require_mail_from()
+    message = EmailMessage()
+    # Address() encodes non-ASCII names and refuses CR/LF in the address itself.
+    message["From"] = Address(_one_line(settings.mail_from_name), addr_spec=sender)
+    message["To"] = Address(_one_line(to_name), addr_spec=to_address)
+    message["Subject"] = _one_line(subject)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id(key, sender)
+    message["List-Id"] = LIST_ID
+    message["List-Unsubscribe"] = f"<mailto:{sender}?subject=unsubscribe>"
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(text)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    for part in alternatives:
+        message.add_alternative(part.content.decode(), subtype=part.subtype,
+                                params=part.params or {})
+    for part in attachments:
+        message.add_attachment(part.content, maintype=part.maintype, subtype=part.subtype,
+                               filename=part.filename, params=part.params or {})
+    return message
