@@ -1,0 +1,181 @@
+"""`fof-bot demo`: the whole product offline on sample data.
+
+A fresh SQLite database in a folder of its own, the real Application behind an offline Bot API,
+a real SMTP conversation with a mail sink on 127.0.0.1 that writes `.eml` files, and a clock set
+to Monday 2 July 2007, 09:00 in Brussels: a week before the first Global Forum.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot import demo_data
+from bot.app import build_application
+from bot.clock import FixedClock
+from bot.config import load_settings
+from bot.mailsink import MailSink
+from bot.offline import ApiCall, OfflineBot, OfflineRequest, user
+from bot.services import Services, open_services
+
+DEMO_NOW = datetime(2007, 7, 2, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
+MAIL_FROM = "secretariat@gfmd.example"
+
+DELEGATE = user(demo_data.DELEGATE_TELEGRAM_ID, "Thomas")
+FOCAL_MEXICO = user(demo_data.FOCAL_MEXICO_TELEGRAM_ID, "Ana", "es")
+ADMIN = user(demo_data.ADMIN_TELEGRAM_ID, "Support")
+PERSONAS = {
+    "1": ("a delegate (not linked)", DELEGATE),
+    "2": ("Ana García, focal point for Mexico (linked)", FOCAL_MEXICO),
+    "3": ("the support structure (administrator)", ADMIN),
+}
+
+
+@dataclass(frozen=True)
+class Turn:
+    who: dict
+    text: str
+    why: str
+
+
+def script(meeting_id: int) -> list[Turn]:
+    return [
+        Turn(DELEGATE, "/start", "A delegate opens the bot"),
+        Turn(DELEGATE, "/next", "What is the next meeting?"),
+        Turn(DELEGATE, f"/meeting {meeting_id}", "Details of the Global Forum, with its .ics"),
+        Turn(DELEGATE, "/steering", "Who sits on the steering group?"),
+        Turn(DELEGATE, "/troika", "Who is in the troika?"),
+        Turn(FOCAL_MEXICO, "/whoami", "A linked focal point checks her record"),
+        Turn(FOCAL_MEXICO, "who is the focal point for Finland?", "A plain question"),
+        Turn(FOCAL_MEXICO, "what is overdue?", "Another plain question"),
+        Turn(ADMIN, "/help", "An administrator reads their help"),
+        Turn(ADMIN, "/addmember MU Mauritius", "An administrator adds a member"),
+        Turn(ADMIN, "/steering add MU", "... and puts it on the steering group"),
+        Turn(DELEGATE, "/addmember XX Nowhere", "A delegate tries an admin command"),
+        Turn(ADMIN, "/audit 3", "The audit entries those changes made"),
+    ]
+
+
+def to_terminal(text: str) -> str:
+    """Telegram HTML to plain terminal text."""
+    text = re.sub(r"<br\s*/?>", "\n", text)
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def show(calls: list[ApiCall], folder: Path) -> int:
+    """Print what the bot sent; save documents into the demo folder. Returns replies shown."""
+    shown = 0
+    for call in calls:
+        if call.method in ("sendMessage", "editMessageText"):
+            print("  bot> " + to_terminal(call.text).replace("\n", "\n       "))
+        elif call.method == "sendDocument":
+            for name, content in call.files.values():
+                (folder / name).write_bytes(content)
+                print(f"  bot> [file {name}, {len(content)} bytes, saved to {folder / name}]")
+            if call.text:
+                print("       " + to_terminal(call.text))
+        elif call.method == "answerCallbackQuery" and call.params.get("text"):
+            print(f"  bot> ({call.params['text']})")
+        else:
+            continue
+        for number, (label, _) in enumerate(call.buttons, 1):
+            print(f"       [{number}] {label}")
+        shown += 1
+    if not shown:
+        print("  bot> (no reply)")
+    return shown
+
+
+async def _meeting_id(services: Services, uid: str) -> int:
+    from sqlmodel import select
+
+    from storage.models import Meeting
+
+    async with services.sessions() as session:
+        return (await session.exec(select(Meeting.id).where(Meeting.uid == uid))).one()
+
+
+async def play_script(bot: OfflineBot, services: Services, folder: Path) -> int:
+    turns = script(await _meeting_id(services, "gf-2007@gfmd.example"))
+    for turn in turns:
+        print(f"\n# {turn.why}\n  {turn.who['first_name']}> {turn.text}")
+        show(await bot.send(turn.who, turn.text), folder)
+    return len(turns)
+
+
+async def chat(bot: OfflineBot, folder: Path) -> None:
+    """Chat in the terminal as a chosen user; `!N` presses button N of the last reply."""
+    print("\nChat with the bot. Choose who you are:")
+    for key, (label, _) in PERSONAS.items():
+        print(f"  {key}) {label}")
+    choice = (await asyncio.to_thread(input, "you are [1]: ")).strip() or "1"
+    label, who = PERSONAS.get(choice, PERSONAS["1"])
+    print(f"You are {label}. Type /help; `!2` presses button 2; `/quit` ends.")
+    last: list[ApiCall] = []
+    while True:
+        try:
+            text = (await asyncio.to_thread(input, "> ")).strip()
+        except EOFError:
+            return
+        if text in ("/quit", "/exit"):
+            return
+        if not text:
+            continue
+        if text.startswith("!") and text[1:].isdigit():
+            buttons = [(b, c) for c in last for b in c.buttons]
+            index = int(text[1:]) - 1
+            if not 0 <= index < len(buttons):
+                print("  (no such button)")
+                continue
+            (_, data), call = buttons[index]
+            message_id = int(call.params.get("message_id") or 1)
+            last = await bot.click(who, data, message_id=message_id)
+        else:
+            last = await bot.send(who, text)
+        show(last, folder)
+
+
+async def run_demo(folder: Path, *, interactive: bool = False) -> int:
+    folder = folder.resolve()
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    mail_folder = folder / "mail"
+    with MailSink(mail_folder) as sink:
+        settings = load_settings(
+            _env_file=None,
+            database_url=f"sqlite:///{folder / 'demo.db'}",
+            smtp_host="127.0.0.1",
+            smtp_port=sink.port,
+            smtp_tls="none",
+            mail_from=MAIL_FROM,
+            admin_ids=[demo_data.ADMIN_TELEGRAM_ID],
+            timezone="Europe/Brussels",
+        )
+        clock = FixedClock(DEMO_NOW)
+        print(f"Friends of the Forum assistant: demo on {DEMO_NOW:%A %d %B %Y, %H:%M} Brussels")
+        async with open_services(settings, clock) as services:
+            async with services.sessions.begin() as session:
+                counts = await demo_data.load_sample_data(session, clock.now())
+            print("Sample data: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
+            request = OfflineRequest()
+            application = build_application(services, request=request, rate_limit=False)
+            async with application:
+                bot = OfflineBot(application, request)
+                if interactive:
+                    await chat(bot, folder)
+                    return 0
+                turns = await play_script(bot, services, folder)
+        emails = sorted(mail_folder.glob("*.eml"))
+    print("\nSummary")
+    print(f"  conversation: {turns} messages, {len(request.calls)} Bot API calls (offline)")
+    print(f"  emails: {len(emails)} written as .eml files in {mail_folder}")
+    print(f"  database: {folder / 'demo.db'}")
+    print("  chat yourself: .venv/bin/fof-bot demo --interactive")
+    return 0
