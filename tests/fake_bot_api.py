@@ -1,0 +1,54 @@
+"""A fake Telegram Bot API server on 127.0.0.1, for running `fof-bot run` as a real process."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from bot.offline import BOT_USER
+
+
+class FakeBotApi:
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                api.paths.append(self.path)
+                method = self.path.rsplit("/", 1)[-1]
+                if method == "getMe":
+                    result: object = BOT_USER
+                elif method == "getUpdates":
+                    time.sleep(0.05)  # a short long-poll
+                    result = []
+                else:
+                    result = True
+                body = json.dumps({"ok": True, "result": result}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                return None
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def methods(self) -> list[str]:
+        return [p.rsplit("/", 1)[-1] for p in self.paths]
+
+    def __enter__(self) -> FakeBotApi:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
