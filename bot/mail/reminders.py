@@ -28,7 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.config import Settings
 from bot.ics import meeting_calendar
 from bot.mail.message import Attachment, compose, to_wire
-from bot.mail.render import day, render, render_mail, when_both
+from bot.mail.render import day, mail_language, render, render_mail, when_both
 from bot.services import Services
 from storage import mailing, outbox
 from storage.mailing import ActionInfo, Recipient, Roster
@@ -73,8 +73,8 @@ def meeting_message(
                     recipient.language)
     subject = f"{prefix}: {meeting.title}, {short_day}"
     context = dict(kind=kind, meeting=meeting, when=when, answer=answer, subject=subject,
-                   language=recipient.language, roles_text=roles_text(recipient),
-                   mail_from=sender, email=recipient.email)
+                   language=mail_language(recipient.language),
+                   roles_text=roles_text(recipient), mail_from=sender, email=recipient.email)
     text, html = render_mail("meeting", **context)
     method = "CANCEL" if kind == "cancel" else "REQUEST"
     calendar = meeting_calendar(meeting, method=method, organizer_email=sender,
@@ -97,7 +97,8 @@ def action_message(
     due = day(action.due_date, recipient.language)  # type: ignore[arg-type]
     subject = f"{'Overdue' if overdue else 'Due'} {due}: {action.title}"
     context = dict(action=action, due=due, overdue=overdue, subject=subject,
-                   language=recipient.language, roles_text=roles_text(recipient),
+                   language=mail_language(recipient.language),
+                   roles_text=roles_text(recipient),
                    mail_from=sender)
     text, html = render_mail("action", **context)
     message = compose(settings, key=key, to_address=recipient.email, to_name=recipient.name,

@@ -14,10 +14,20 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+# Languages the templates are written in. Dates follow the text's language, not the reader's
+# preference alone: a French date inside an English sentence reads badly. Add a language here
+# when its templates exist.
+TEMPLATE_LANGUAGES = ("en",)
+
+
+def mail_language(language: str) -> str:
+    base = (language or "en").replace("-", "_").split("_")[0].lower()
+    return base if base in TEMPLATE_LANGUAGES else "en"
+
 
 def _locale(language: str) -> Locale:
     try:
-        return Locale.parse(language.replace("-", "_") or "en")
+        return Locale.parse(mail_language(language))
     except (UnknownLocaleError, ValueError):
         return Locale.parse("en")
 
