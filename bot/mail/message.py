@@ -13,7 +13,10 @@ from email.utils import format_datetime
 
 from bot.config import Settings
 
-SMTP_POLICY = SMTP.clone(max_line_length=78)
+# Headers are not folded below RFC 5322's hard limit: CPython folds a value that fits on a line of
+# its own onto a continuation line, and its own parser then reads it back with a leading space.
+# Bodies are quoted-printable or base64, whose lines stay under 78 characters anyway.
+SMTP_POLICY = SMTP.clone(max_line_length=998)
 LIST_ID = "Friends of the Forum <friends.gfmd.example>"
 
 
