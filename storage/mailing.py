@@ -123,9 +123,6 @@ class Roster:
     def is_steering(self, person_id: int) -> bool:
         return any(self.members[m].steering for m in self.member_ids_of(person_id))
 
-    def audiences_of(self, person_id: int) -> set[str]:
-        return {a for a in Audience if any(r.person_id == person_id for r in self.audience(a))}
-
 
 async def roster(session: AsyncSession) -> Roster:
     result = await session.exec(
@@ -148,21 +145,6 @@ async def roster(session: AsyncSession) -> Roster:
         people[person.id] = person
     found.people = {pid: _recipient(person, held[pid]) for pid, person in people.items()}
     return found
-
-
-async def all_members(session: AsyncSession) -> list[MemberInfo]:
-    result = await session.exec(
-        select(Member).where(Member.active == True).order_by(col(Member.name))  # noqa: E712
-    )
-    return [MemberInfo(m.id or 0, m.code, m.name, m.steering, m.troika) for m in result.all()]
-
-
-async def person_by_email(session: AsyncSession, email: str) -> Recipient | None:
-    person = (await session.exec(select(Person).where(Person.email == email.lower()))).first()
-    if person is None:  # emails are stored as typed; compare loosely as a fallback
-        every = await session.exec(select(Person))
-        person = next((p for p in every.all() if p.email.lower() == email.lower()), None)
-    return _recipient(person) if person is not None else None
 
 
 async def person_by_telegram(session: AsyncSession, telegram_id: int) -> Recipient | None:

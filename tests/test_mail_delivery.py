@@ -151,3 +151,12 @@ async def test_stored_message_is_ascii_and_parses(services, mail_sink):
     message = parsed(mail_sink.received[0][2])
     assert message["Subject"] == "Hello" and message["Auto-Submitted"] == "auto-generated"
     assert message["Message-ID"].endswith("@gfmd.example>")
+    assert message["List-Id"] == "Friends of the Forum <friends.gfmd.example>"
+    assert message["List-Unsubscribe"] == "<mailto:secretariat@gfmd.example?subject=unsubscribe>"
+    assert message["From"].addresses[0].addr_spec == "secretariat@gfmd.example"
+    assert message["Date"].datetime == services.clock.now()
+    # a resend of the same row is the same message to the reader's mail program
+    again = compose(services.settings, key="test:maria.garcia@example.org",
+                    to_address="maria.garcia@example.org", to_name="Reader", subject="Hello",
+                    text="Hello.", now=services.clock.now())
+    assert again["Message-ID"] == message["Message-ID"]

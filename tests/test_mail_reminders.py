@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.clock import FixedClock
 from bot.mail.delivery import deliver_due
 from bot.mail.reminders import sweep
@@ -259,3 +261,18 @@ async def test_hostile_names_are_encoded_never_injected(services, clock, mail_si
     assert mine["To"].addresses[0].display_name == "Anne Bcc: spy@evil.example Dupont-Ç"
     assert "=?utf-8?" in next(raw for _, rcpt, raw in mail_sink.received
                               if rcpt == [EMAILS["anne"]]).decode()
+
+
+# PTB itself warns when it builds RetryAfter (int vs timedelta transition); not our code
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_telegram_flood_limit_is_a_temporary_failure(services, clock, bot):
+    await seed(services)
+    await sweep(services, clock.now())
+    bot.request.fail("sendMessage", Fault(429, "Too Many Requests: retry after 5",
+                                          retry_after=5))
+    report = await deliver_due(services, clock.now(), telegram_bot=bot.app.bot)
+    assert report.retry == 1 and report.failed == 0
+    [waiting] = [r for r in await rows(services, "telegram:") if r.status == "pending"]
+    assert waiting.next_attempt_at == clock.now() + timedelta(seconds=5)
+    clock.advance(timedelta(seconds=5))
+    assert (await deliver_due(services, clock.now(), telegram_bot=bot.app.bot)).sent == 1

@@ -30,9 +30,11 @@ from storage.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 
-BATCH = 100  # rows claimed per transaction
+BATCH = 50  # rows claimed per transaction
 CONCURRENCY = 3  # SMTP connections per run, each reused for its share of the batch
-LEASE = timedelta(minutes=10)  # longer than the slowest batch; a crashed claim expires after it
+# Longer than the slowest batch (50 rows / 3 connections x 30 s timeout = 500 s), so a live
+# worker never loses its lease; a crashed worker's rows are sent again once it runs out.
+LEASE = timedelta(minutes=15)
 FIRST_DELAY = timedelta(minutes=1)
 MAX_DELAY = timedelta(hours=2)
 GIVE_UP_AFTER = timedelta(hours=24)
@@ -217,7 +219,9 @@ async def _record(services: Services, row: OutboxRow, result: Result, now: datet
                 person.telegram_unreachable = True
         deadline = row.created_at + GIVE_UP_AFTER
         if result.outcome == Outcome.TEMPORARY and now < deadline:
-            retry_at = now + (result.retry_after or backoff(row.attempts + 1))
+            # at least a second ahead: a row is never tried twice within one deliver_due call
+            wait = max(result.retry_after or backoff(row.attempts + 1), timedelta(seconds=1))
+            retry_at = now + wait
             await outbox.mark_retry(session, row.id, error=result.detail,
                                     next_attempt_at=min(retry_at, deadline))
             report.retry += 1
@@ -250,7 +254,7 @@ async def deliver_due(
     report = DeliveryReport()
     channels = [Channel.EMAIL] + ([Channel.TELEGRAM] if telegram_bot is not None else [])
     async with services.sessions.begin() as session:
-        await reminders.supersede_stale(session)
+        await reminders.supersede_stale(session, now)
     remaining = limit
     while remaining is None or remaining > 0:
         size = BATCH if remaining is None else min(BATCH, remaining)

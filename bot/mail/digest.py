@@ -260,10 +260,8 @@ async def build_digests(
                 outcome = ALREADY
             report.entries.append(DigestEntry(recipient.email, recipient.name, subject,
                                               outcome, text))
-        if queued_ids:
+        if queued_ids:  # never in a dry run: nothing was queued
             await mailing.set_last_digest(session, queued_ids, now)
-        if dry_run:
-            await session.rollback()
     log.info("digest: %s", report.summary())
     return report
 
