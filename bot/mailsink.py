@@ -26,6 +26,13 @@ class _Handler:
     def __init__(self, sink: MailSink) -> None:
         self.sink = sink
 
+    async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope,
+                          hostname: str, responses: list[str]) -> list[str]:
+        # one EHLO per client connection: lets tests see that a connection is reused
+        self.sink.connections += 1
+        session.host_name = hostname
+        return responses
+
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
         answer = self.sink.fail_rcpt.get(address.lower())
@@ -52,6 +59,7 @@ class MailSink:
         self.received: list[tuple[str, list[str], bytes]] = []
         self.fail_rcpt: dict[str, str] = {}
         self.fail_data: list[str] = []
+        self.connections = 0  # SMTP sessions opened by clients (counted at EHLO)
         self.port = free_port()
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 

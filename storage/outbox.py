@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from sqlalchemy import func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Channel, OutboxMessage, OutboxStatus
@@ -43,3 +47,221 @@ async def enqueue(
     )
     result = await session.exec(statement)  # type: ignore[call-overload]
     return bool(result.rowcount)
+
+
+# A pending reminder made stale by a later change of its meeting is parked with this status:
+# kept for the record, never sent. (Status is a plain string column; no schema change.)
+SUPERSEDED = "superseded"
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """What the delivery worker needs of one claimed row (a plain value, no session)."""
+
+    id: int
+    key: str
+    channel: str
+    recipient: str
+    person_id: int | None
+    kind: str
+    body: str
+    attempts: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Failure:
+    id: int
+    key: str
+    recipient: str
+    kind: str
+    subject: str
+    attempts: int
+    last_error: str
+    at: datetime | None
+
+
+def _due(now: datetime, channels: Iterable[str]):
+    return (
+        col(OutboxMessage.status) == OutboxStatus.PENDING,
+        col(OutboxMessage.next_attempt_at) <= now,
+        or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) <= now),
+        col(OutboxMessage.channel).in_(list(channels)),
+    )
+
+
+async def count_due(session: AsyncSession, now: datetime, channels: Iterable[str]) -> int:
+    result = await session.exec(select(func.count()).select_from(OutboxMessage)
+                                .where(*_due(now, channels)))
+    return int(result.one())
+
+
+async def claim_due(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    channels: Iterable[str] = (Channel.EMAIL,),
+) -> list[OutboxRow]:
+    """Lease up to `limit` due rows to the caller until now + lease.
+
+    The caller commits right away and sends outside the transaction: a crash before the result is
+    recorded lets the lease run out and the row is sent again (at worst a resend, never a loss).
+    On PostgreSQL, SKIP LOCKED keeps two workers off the same rows; the conditional UPDATE does
+    the same job on SQLite.
+    """
+    channels = list(channels)
+    candidates = await session.exec(
+        select(OutboxMessage.id)
+        .where(*_due(now, channels))
+        .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(candidates.all())
+    if not ids:
+        return []
+    claimed = await session.exec(  # type: ignore[call-overload]
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(ids), *_due(now, channels))
+        .values(claimed_until=now + lease)
+        .returning(OutboxMessage.id)
+    )
+    claimed_ids = [row[0] for row in claimed.all()]
+    rows = await session.exec(
+        select(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(claimed_ids))
+        .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+    )
+    return [
+        OutboxRow(m.id, m.key, m.channel, m.recipient, m.person_id, m.kind, m.body, m.attempts,
+                  m.created_at)
+        for m in rows.all()
+        if m.id is not None
+    ]
+
+
+async def mark_sent(session: AsyncSession, row_id: int, *, now: datetime) -> None:
+    await session.exec(  # type: ignore[call-overload]
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == row_id)
+        .values(status=OutboxStatus.SENT, sent_at=now, claimed_until=None, last_error=None,
+                attempts=OutboxMessage.attempts + 1)
+    )
+
+
+async def mark_retry(
+    session: AsyncSession, row_id: int, *, error: str, next_attempt_at: datetime
+) -> None:
+    await session.exec(  # type: ignore[call-overload]
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == row_id)
+        .values(next_attempt_at=next_attempt_at, claimed_until=None, last_error=error[:2000],
+                attempts=OutboxMessage.attempts + 1)
+    )
+
+
+async def mark_failed(session: AsyncSession, row_id: int, *, error: str) -> None:
+    """Park the row as failed with the reason; it stays visible and can be retried."""
+    await session.exec(  # type: ignore[call-overload]
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == row_id)
+        .values(status=OutboxStatus.FAILED, claimed_until=None, last_error=error[:2000],
+                attempts=OutboxMessage.attempts + 1)
+    )
+
+
+async def release(session: AsyncSession, row_ids: Iterable[int]) -> None:
+    """Give claimed rows back unchanged (their send was never tried)."""
+    await session.exec(  # type: ignore[call-overload]
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(list(row_ids)))
+        .values(claimed_until=None)
+    )
+
+
+async def pending_with_prefix(session: AsyncSession, prefix: str) -> list[tuple[int, str]]:
+    """(id, key) of pending rows whose key starts with `prefix`."""
+    result = await session.exec(
+        select(OutboxMessage.id, OutboxMessage.key).where(
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            col(OutboxMessage.key).startswith(prefix, autoescape=True),
+        )
+    )
+    return [(row_id, key) for row_id, key in result.all() if row_id is not None]
+
+
+async def keys_with_prefix(session: AsyncSession, prefix: str) -> dict[str, datetime]:
+    """Every key starting with `prefix` (any status), with when it was queued."""
+    result = await session.exec(
+        select(OutboxMessage.key, OutboxMessage.created_at).where(
+            col(OutboxMessage.key).startswith(prefix, autoescape=True)
+        )
+    )
+    return dict(result.all())
+
+
+async def supersede(session: AsyncSession, row_ids: Iterable[int], *, reason: str) -> int:
+    """Park pending rows that a later change made stale (only if still pending)."""
+    ids = list(row_ids)
+    if not ids:
+        return 0
+    result = await session.exec(  # type: ignore[call-overload]
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(ids),
+               col(OutboxMessage.status) == OutboxStatus.PENDING)
+        .values(status=SUPERSEDED, last_error=reason[:2000], claimed_until=None)
+    )
+    return int(result.rowcount)
+
+
+async def counts(session: AsyncSession) -> dict[str, int]:
+    """Rows per status (pending, sent, failed, superseded), zero when none."""
+    result = await session.exec(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    )
+    found = dict(result.all())
+    return {status: int(found.get(status, 0))
+            for status in (OutboxStatus.PENDING, OutboxStatus.SENT, OutboxStatus.FAILED,
+                           SUPERSEDED)}
+
+
+async def oldest_pending(session: AsyncSession) -> OutboxMessage | None:
+    result = await session.exec(
+        select(OutboxMessage)
+        .where(col(OutboxMessage.status) == OutboxStatus.PENDING)
+        .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
+        .limit(1)
+    )
+    return result.first()
+
+
+async def failures(session: AsyncSession, limit: int | None = None) -> list[Failure]:
+    statement = (
+        select(OutboxMessage)
+        .where(col(OutboxMessage.status) == OutboxStatus.FAILED)
+        .order_by(col(OutboxMessage.id))
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    result = await session.exec(statement)
+    return [
+        Failure(m.id or 0, m.key, m.recipient, m.kind, m.subject, m.attempts,
+                m.last_error or "", m.sent_at or m.next_attempt_at)
+        for m in result.all()
+    ]
+
+
+async def retry_failed(session: AsyncSession, *, now: datetime) -> int:
+    """Put every failed row back in the queue for a fresh 24 hours of attempts.
+
+    `created_at` is reset because the retry deadline counts from it (re-queued now).
+    """
+    result = await session.exec(  # type: ignore[call-overload]
+        update(OutboxMessage)
+        .where(col(OutboxMessage.status) == OutboxStatus.FAILED)
+        .values(status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now, created_at=now,
+                claimed_until=None)
+    )
+    return int(result.rowcount)

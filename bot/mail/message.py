@@ -8,10 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import format_datetime
 
 from bot.config import Settings
 
+# Headers are not folded below RFC 5322's hard limit: CPython folds a value that fits on a line of
+# its own onto a continuation line, and its own parser then reads it back with a leading space.
+# Bodies are quoted-printable or base64, whose lines stay under 78 characters anyway.
+SMTP_POLICY = SMTP.clone(max_line_length=998)
 LIST_ID = "Friends of the Forum <friends.gfmd.example>"
 
 
@@ -60,13 +65,20 @@ def compose(
     message["List-Id"] = LIST_ID
     message["List-Unsubscribe"] = f"<mailto:{sender}?subject=unsubscribe>"
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(text)
+    # Quoted-printable keeps every part 7-bit: the stored message is plain ASCII and needs no
+    # 8BITMIME from the server.
+    message.set_content(text, cte="quoted-printable")
     if html is not None:
-        message.add_alternative(html, subtype="html")
+        message.add_alternative(html, subtype="html", cte="quoted-printable")
     for part in alternatives:
         message.add_alternative(part.content.decode(), subtype=part.subtype,
-                                params=part.params or {})
+                                params=part.params or {}, cte="quoted-printable")
     for part in attachments:
         message.add_attachment(part.content, maintype=part.maintype, subtype=part.subtype,
                                filename=part.filename, params=part.params or {})
     return message
+
+
+def to_wire(message: EmailMessage) -> str:
+    """The message as stored in the outbox and handed to the server (ASCII, RFC 5322)."""
+    return message.as_string(policy=SMTP_POLICY)

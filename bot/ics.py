@@ -1,0 +1,77 @@
+"""A meeting as an iCalendar file (RFC 5545 / iTIP RFC 5546) that Outlook and Google Calendar add.
+
+UID stays the meeting's for its whole life; SEQUENCE is the meeting's and rises on every change,
+so a client replaces the event it already has. Times are written in the meeting's own zone with
+its VTIMEZONE, so the event shows the right hour wherever the reader is.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Alarm, Calendar, Event, vCalAddress
+
+from storage.models import Meeting, MeetingStatus
+
+PRODID = "-//GFMD Friends of the Forum//fof-bot//EN"
+METHODS = ("PUBLISH", "REQUEST", "CANCEL")
+
+
+def _address(email: str, **params: str) -> vCalAddress:
+    address = vCalAddress(f"mailto:{email}")
+    for name, value in params.items():
+        address.params[name] = value
+    return address
+
+
+def meeting_calendar(
+    meeting: Meeting,
+    *,
+    method: str = "PUBLISH",
+    organizer_email: str,
+    attendee_email: str | None = None,
+) -> bytes:
+    """The meeting as a VCALENDAR with one VEVENT; a cancelled meeting is always METHOD:CANCEL.
+
+    REQUEST and CANCEL name the organizer and, when given, the recipient as an ATTENDEE (with
+    RSVP for a request), as iTIP wants; PUBLISH is the plain file for downloads.
+    """
+    method = method.upper()
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}")
+    cancelled = meeting.status == MeetingStatus.CANCELLED
+    if cancelled:
+        method = "CANCEL"
+    zone = ZoneInfo(meeting.timezone)
+    stamp = (meeting.updated_at or meeting.created_at or datetime.now(UTC)).astimezone(UTC)
+    event = Event.new(
+        uid=meeting.uid,
+        summary=meeting.title,
+        start=meeting.starts_at.astimezone(zone),
+        end=meeting.ends_at.astimezone(zone),
+        location=meeting.location or None,
+        description=meeting.agenda or None,
+        organizer=_address(organizer_email, CN="GFMD Friends of the Forum"),
+        sequence=meeting.sequence,
+        stamp=stamp,
+        status="CANCELLED" if cancelled else "CONFIRMED",
+    )
+    if attendee_email is not None and method != "PUBLISH":
+        params = {"ROLE": "REQ-PARTICIPANT", "CUTYPE": "INDIVIDUAL"}
+        if method == "REQUEST":
+            params |= {"PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE"}
+        event.add("attendee", _address(attendee_email, **params))
+    if not cancelled:
+        event.add_component(
+            Alarm.new_display(description=f"Tomorrow: {meeting.title}",
+                              trigger=timedelta(days=-1))
+        )
+    calendar = Calendar.new(prodid=PRODID, method=method, subcomponents=[event])
+    calendar.pop("UID", None)  # a random calendar UID would make every rendering differ
+    # Transitions for a year either side are enough, and keep the file small.
+    start_day = meeting.starts_at.date()
+    calendar.add_missing_timezones(
+        first_date=start_day - timedelta(days=366), last_date=start_day + timedelta(days=366)
+    )
+    return calendar.to_ical()

@@ -1,0 +1,78 @@
+"""Jinja2 templates for mail and Telegram texts, and dates in the reader's zone and language.
+
+HTML templates (`*.html`, Telegram's `*.tg.html` too) are autoescaped: names, titles and notes
+typed by users can never inject markup. Plain-text templates (`*.txt`) are not escaped.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+# Languages the templates are written in. Dates follow the text's language, not the reader's
+# preference alone: a French date inside an English sentence reads badly. Add a language here
+# when its templates exist.
+TEMPLATE_LANGUAGES = ("en",)
+
+
+def mail_language(language: str) -> str:
+    base = (language or "en").replace("-", "_").split("_")[0].lower()
+    return base if base in TEMPLATE_LANGUAGES else "en"
+
+
+def _locale(language: str) -> Locale:
+    try:
+        return Locale.parse(mail_language(language))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
+def when(moment: datetime, zone: str, language: str = "en") -> str:
+    """'Monday, 9 July 2007, 09:00' in `zone`, in the reader's language."""
+    local = moment.astimezone(ZoneInfo(zone))
+    return format_datetime(local, "EEEE, d MMMM y, HH:mm", tzinfo=ZoneInfo(zone),
+                           locale=_locale(language))
+
+
+def day(value: date, language: str = "en") -> str:
+    """'Friday, 6 July 2007' in the reader's language."""
+    return format_date(value, "EEEE, d MMMM y", locale=_locale(language))
+
+
+def when_both(moment: datetime, reader_zone: str, meeting_zone: str, language: str = "en") -> str:
+    """The time in the reader's zone, and in the meeting's when that differs."""
+    mine = f"{when(moment, reader_zone, language)} ({reader_zone})"
+    if reader_zone == meeting_zone:
+        return mine
+    return f"{mine}; {when(moment, meeting_zone, language)} local time ({meeting_zone})"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("bot.mail", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True,
+                                     default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["when"] = when
+    env.filters["day"] = day
+    env.filters["when_both"] = when_both
+    return env
+
+
+def render(name: str, **context: object) -> str:
+    return environment().get_template(name).render(**context)
+
+
+def render_mail(name: str, **context: object) -> tuple[str, str]:
+    """(plain text, HTML) of `name`.txt and `name`.html."""
+    return render(f"{name}.txt", **context), render(f"{name}.html", **context)
