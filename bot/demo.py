@@ -141,6 +141,39 @@ async def chat(bot: OfflineBot, folder: Path) -> None:
         show(last, folder)
 
 
+async def send_mail(services: Services, bot: OfflineBot) -> dict[str, int]:
+    """The scheduler's jobs at the demo's "now": reminder sweep, weekly digest, delivery."""
+    from bot.mail.delivery import deliver_due
+    from bot.mail.digest import build_digests
+    from bot.mail.reminders import sweep
+
+    now = services.clock.now()
+    print("\n# Monday 09:00: the reminder sweep, the weekly digest, then delivery over SMTP")
+    reminders = await sweep(services, now)
+    digests = await build_digests(services, now)
+    delivery = await deliver_due(services, now, telegram_bot=bot.app.bot)
+    print(f"  queued {reminders} reminder(s) and notice(s), {digests.queued} digest(s)")
+    print(f"  delivered {delivery.sent}, to retry {delivery.retry}, failed {delivery.failed}")
+    return {"reminders": reminders, "digests": digests.queued, "sent": delivery.sent,
+            "failed": delivery.failed}
+
+
+def describe_mail(mail_folder: Path) -> list[str]:
+    """One line for the first message of each kind, so a person knows which file to open."""
+    from email import message_from_bytes, policy
+
+    lines, seen = [], set()
+    for path in sorted(mail_folder.glob("*.eml")):
+        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        kind = "digest" if "digest" in str(message["Subject"]).lower() else "reminder"
+        if message.get_content_type() != "multipart/mixed" and kind != "digest":
+            kind = "notice"
+        if kind not in seen:
+            seen.add(kind)
+            lines.append(f"  a {kind}: {path} (to {message['To']}: {message['Subject']})")
+    return lines
+
+
 async def run_demo(folder: Path, *, interactive: bool = False) -> int:
     folder = folder.resolve()
     if folder.exists():
@@ -172,10 +205,14 @@ async def run_demo(folder: Path, *, interactive: bool = False) -> int:
                     await chat(bot, folder)
                     return 0
                 turns = await play_script(bot, services, folder)
+                mail = await send_mail(services, bot)
         emails = sorted(mail_folder.glob("*.eml"))
     print("\nSummary")
     print(f"  conversation: {turns} messages, {len(request.calls)} Bot API calls (offline)")
     print(f"  emails: {len(emails)} written as .eml files in {mail_folder}")
+    print("\n".join(describe_mail(mail_folder)))
+    print(f"  mail: {mail['reminders']} reminders and notices, {mail['digests']} digests queued; "
+          f"{mail['sent']} delivered (Telegram copies included), {mail['failed']} failed")
     print(f"  database: {folder / 'demo.db'}")
     print("  chat yourself: .venv/bin/fof-bot demo --interactive")
     return 0

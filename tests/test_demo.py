@@ -1,0 +1,35 @@
+"""`fof-bot demo` runs to completion and leaves mail that any mail program reads."""
+
+from email import message_from_bytes, policy
+
+from icalendar import Calendar
+
+from bot.demo import run_demo
+
+
+async def test_demo_runs_and_writes_parseable_mail(tmp_path, capsys):
+    folder = tmp_path / "demo"
+    assert await run_demo(folder) == 0
+    output = capsys.readouterr().out
+    assert "Summary" in output and "0 failed" in output
+
+    files = sorted((folder / "mail").glob("*.eml"))
+    assert len(files) >= 2
+    kinds = set()
+    for path in files:
+        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        for header in ("From", "To", "Subject", "Date", "Message-ID"):
+            assert message[header], f"{path.name} has no {header}"
+        assert message.get_body(("plain",)).get_content().strip()
+        subject = str(message["Subject"])
+        if subject.startswith("Friends of the Forum digest"):
+            kinds.add("digest")
+        if subject.startswith("Reminder:"):
+            kinds.add("reminder")
+            calendars = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+            assert calendars, f"{path.name}: a reminder carries the meeting"
+            calendar = Calendar.from_ical(calendars[0].get_content())
+            assert str(calendar["METHOD"]) == "REQUEST"
+            assert calendar.walk("VEVENT")[0]["UID"].endswith("@gfmd.example")
+    assert kinds == {"digest", "reminder"}
+    assert (folder / "demo.db").exists()
