@@ -151,3 +151,10 @@ async def turn_page(update: Update, context: BotContext) -> None:
     await query.edit_message_text(pages[page], parse_mode=ParseMode.HTML,
                                   reply_markup=page_buttons(token, page, len(pages)),
                                   disable_web_page_preview=True)
+
+
+def argument_text(update: Update) -> str:
+    """Everything after the command, as typed (multi-field commands split it on `|`)."""
+    message = update.effective_message
+    parts = ((message.text or "") if message else "").split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""

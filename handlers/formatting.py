@@ -13,7 +13,6 @@ from storage.actions import ActionRow
 from storage.models import Meeting, MeetingStatus, Member
 from storage.people import Viewer
 
-LANGUAGES = {"en": "English", "fr": "Français", "es": "Español"}
 AUDIENCE_LABEL = {"all": "all Friends", "steering": "steering group", "troika": "troika"}
 
 

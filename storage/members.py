@@ -151,6 +151,24 @@ async def add_member(
     return member
 
 
+async def update_member(
+    session: AsyncSession, *, code: str, actor: str | int, now: datetime, **changes: Any
+) -> Member:
+    """Change a member's name, kind or region; audited only when something changed."""
+    member = await _existing(session, code)
+    before = snapshot(member)
+    for name, value in changes.items():
+        if name not in ("name", "kind", "region"):
+            raise ValueError(f"cannot change {name} here")
+        setattr(member, name, value)
+    if snapshot(member) != before:
+        session.add(member)
+        await session.flush()
+        await audit.record(session, at=now, actor=actor, action="member.update",
+                           subject=member.code, before=before, after=snapshot(member))
+    return member
+
+
 async def remove_member(
     session: AsyncSession, *, code: str, actor: str | int, now: datetime
 ) -> Member:

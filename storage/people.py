@@ -136,6 +136,8 @@ async def card(session: AsyncSession, person_id: int) -> Card | None:
     return Card(person, list(rows.all()))
 
 
+# Languages replies and mail can be written in (dates use the language's conventions).
+LANGUAGES = {"en": "English", "fr": "Français", "es": "Español"}
 PREFERENCES = ("digest", "reminders", "timezone", "language")
 
 
