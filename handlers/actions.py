@@ -41,11 +41,12 @@ async def actions_lines(context: BotContext, viewer: Viewer, which: str = "open"
     async with context.services.sessions() as session:
         if member_query is not None:
             found = await members.resolve(session, member_query)
-            if len(found) != 1:
-                names = ", ".join(f"{esc(m.name)} ({esc(m.code)})" for m in found)
-                return [f"Which member do you mean? {names}" if found else
+            if found.member is None:
+                names = ", ".join(f"{esc(m.name)} (/actions {esc(m.code)})"
+                                  for m in found.candidates)
+                return [f"Which member do you mean? {names}" if found.candidates else
                         f"I know no member called “{esc(parsing.quote(member_query))}”."]
-            codes, title = (found[0].code,), f"{title} for {esc(found[0].name)}"
+            codes, title = (found.member.code,), f"{title} for {esc(found.member.name)}"
         elif mine:
             codes, person_id = viewer.member_codes, viewer.person_id
             title = f"Your {title[0].lower()}{title[1:]}"

@@ -35,18 +35,19 @@ def day(value: date, language: str = "en") -> str:
 def when(meeting: Meeting, viewer: Viewer) -> str:
     """Start and end in the meeting's zone, and in the reader's when that differs."""
     zone = meeting.timezone
-    text = (f"{moment(meeting.starts_at, zone, viewer.language)}–"
+    text = (f"{moment(meeting.starts_at, zone, viewer.language)} –"
             f"{_end(meeting, zone, viewer.language)} ({esc(zone)})")
     if viewer.is_linked and viewer.timezone != zone:
-        text += (f"; your time {moment(meeting.starts_at, viewer.timezone, viewer.language)}–"
+        text += (f"; your time {moment(meeting.starts_at, viewer.timezone, viewer.language)} –"
                  f"{_end(meeting, viewer.timezone, viewer.language)} ({esc(viewer.timezone)})")
     return text
 
 
 def _end(meeting: Meeting, zone: str, language: str) -> str:
     tz = ZoneInfo(zone)
-    same_day = meeting.starts_at.astimezone(tz).date() == meeting.ends_at.astimezone(tz).date()
-    return moment(meeting.ends_at, zone, language, with_date=not same_day)
+    if meeting.starts_at.astimezone(tz).date() == meeting.ends_at.astimezone(tz).date():
+        return " " + moment(meeting.ends_at, zone, language, with_date=False)
+    return " " + moment(meeting.ends_at, zone, language)
 
 
 def status_mark(meeting: Meeting) -> str:

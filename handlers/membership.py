@@ -131,13 +131,13 @@ async def focal_lines(context: BotContext, query: str, *, show_email: bool) -> l
     """A member's focal points, or the candidates when the name is ambiguous."""
     async with context.services.sessions() as session:
         found = await members.resolve(session, query)
-        if len(found) != 1:
-            if not found:
+        if found.member is None:
+            if not found.candidates:
                 return [f"I know no member called “{esc(parsing.quote(query))}”. "
                         "Try its code (BE) or see /members."]
             return ["Which one do you mean?",
-                    *(f"• {member_name(m)}: /focal {esc(m.code)}" for m in found)]
-        member = found[0]
+                    *(f"• {member_name(m)}: /focal {esc(m.code)}" for m in found.candidates)]
+        member = found.member
         people = (await members.focal_points(session, [member.id])).get(member.id, [])
     if not people:
         return [f"{member_name(member)} has no focal point on record."]

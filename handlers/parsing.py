@@ -39,7 +39,7 @@ def number(value: str, what: str) -> int:
 
 
 def telegram_id(value: str) -> int:
-    if not value.isascii() or not value.isdigit() or not 5 <= len(value) <= 15:
+    if not value.isascii() or not value.isdigit() or not 1 <= len(value) <= 15 or not int(value):
         raise BadInput(f"“{quote(value)}” is not a numeric Telegram user id.")
     return int(value)
 

@@ -73,38 +73,51 @@ def _names(member: Member) -> list[str]:
     return names
 
 
-async def resolve(session: AsyncSession, query: str, *, limit: int = 5) -> list[Member]:
+@dataclass(frozen=True)
+class Match:
+    """The members a loosely written name may mean; `member` is set when the match is clear."""
+
+    candidates: list[Member]
+    member: Member | None = None
+
+
+async def resolve(session: AsyncSession, query: str, *, limit: int = 5) -> Match:
     """Members matching a code or a loosely written name ("belgium", "Belgique", "BE").
 
-    One member when the match is clear, several candidates when it is not, none when nothing is
-    close. Deterministic: ties are broken by code.
+    A clear match (a code, a name or alias, a small typo) gives `member`; otherwise up to `limit`
+    candidates, possibly none. Deterministic: ties are broken by code.
     """
     wanted = fold(query)
     if not wanted:
-        return []
+        return Match([])
     members = (await session.exec(select(Member).where(Member.active == True))).all()  # noqa: E712
     by_code = [m for m in members if fold(m.code) == wanted]
     if by_code:
-        return by_code
-    exact = [m for m in members if wanted in {fold(n) for n in _names(m)}]
+        return Match(by_code, by_code[0])
+    exact = sorted((m for m in members if wanted in {fold(n) for n in _names(m)}),
+                   key=lambda m: m.code)
     if exact:
-        return sorted(exact, key=lambda m: m.code)
+        return Match(exact, exact[0] if len(exact) == 1 else None)
     choices = {
         (m.code, i): fold(n) for m in members for i, n in enumerate(_names(m)) if len(n) > 2
     }
     scored: dict[str, float] = {}
-    for _name, score, (code, _i) in process.extract(
+    closeness: dict[str, float] = {}  # whole-string similarity: a typo, not just a fragment
+    for name, score, (code, _i) in process.extract(
         wanted, choices, scorer=fuzz.WRatio, limit=None, score_cutoff=80
     ):
         scored[code] = max(score, scored.get(code, 0))
+        closeness[code] = max(fuzz.ratio(wanted, name), closeness.get(code, 0))
     ranked = sorted(scored.items(), key=lambda item: (-item[1], item[0]))
     if not ranked:
-        return []
+        return Match([])
     by_code_map = {m.code: m for m in members}
-    best = ranked[0][1]
-    if best >= 90 and (len(ranked) == 1 or ranked[1][1] <= best - 5):
-        return [by_code_map[ranked[0][0]]]
-    return [by_code_map[code] for code, _ in ranked[:limit]]
+    best_code, best = ranked[0]
+    clear = len(ranked) == 1 or ranked[1][1] <= best - 5
+    candidates = [by_code_map[code] for code, _ in ranked[:limit]]
+    if best >= 90 and clear and closeness[best_code] >= 80:
+        return Match(candidates, by_code_map[best_code])
+    return Match(candidates)
 
 
 async def focal_points(session: AsyncSession, member_ids: list[int]) -> dict[int, list[Person]]:
