@@ -34,7 +34,7 @@ def code(value: str) -> str:
 
 def number(value: str, what: str) -> int:
     if not value.isascii() or not value.isdigit() or len(value) > 9:
-        raise BadInput(f"“{quote(value)}” is not a {what} number.")
+        raise BadInput(f"“{quote(value)}” is not a valid {what} number.")
     return int(value)
 
 
@@ -104,7 +104,7 @@ def local_time(day_text: str, time_text: str, zone_name: str) -> datetime:
 def choice(value: str, allowed: tuple[str, ...], what: str) -> str:
     folded = fold(value)
     if folded not in allowed:
-        raise BadInput(f"“{quote(value)}” is not a {what}; choose {', '.join(allowed)}.")
+        raise BadInput(f"“{quote(value)}” is not a valid {what}; choose {', '.join(allowed)}.")
     return folded
 
 

@@ -161,7 +161,7 @@ async def test_troika_moves_a_seat(bot, services, data):
     assert (await member(services, "MX")).troika == "present"
     entry = (await audits(services, "troika.set"))[-1]
     assert entry.before["holder"] == "BE" and entry.after["holder"] == "MX"
-    assert "is not a troika seat" in await ask(bot, ADMIN, "/troika next MX")
+    assert "is not a valid troika seat" in await ask(bot, ADMIN, "/troika next MX")
 
 
 async def test_admin_commands_are_refused_to_linked_contacts_too(bot, services, data):
