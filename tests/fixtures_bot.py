@@ -116,8 +116,9 @@ async def seed(services: Services) -> Seed:
         return Seed(*(m.id for m in meetings), *(i.id for i in items))
 
 
-@pytest.fixture
-async def data(services: Services) -> Seed:
+@pytest.fixture(name="data")
+async def data_fixture(services: Services) -> Seed:
+    """The sample data; import `data_fixture` in a test module to use the `data` fixture."""
     return await seed(services)
 
 

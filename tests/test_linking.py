@@ -13,7 +13,7 @@ from tests.fixtures_bot import (
     GROUP_CHAT,
     ask,
     audits,
-    data,  # noqa: F401
+    data_fixture,  # noqa: F401
 )
 
 RAHIM = "rahim@mofa.example.bd"

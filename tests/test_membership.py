@@ -12,7 +12,7 @@ from tests.fixtures_bot import (
     ask,
     audits,
     check_sane,
-    data,  # noqa: F401
+    data_fixture,  # noqa: F401
     texts,
 )
 

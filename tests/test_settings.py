@@ -1,7 +1,7 @@
 """/settings: buttons and typed changes, stored on the contact."""
 
 from storage.models import Person
-from tests.fixtures_bot import ANA, DELEGATE, ask, audits, check_sane, data, texts  # noqa: F401
+from tests.fixtures_bot import ANA, DELEGATE, ask, audits, check_sane, data_fixture, texts  # noqa: F401
 
 
 async def ana(services):
