@@ -21,8 +21,9 @@ class BadInput(ValueError):
 
 
 def quote(value: str) -> str:
-    """A user value shortened for quoting in a reply (the caller escapes it)."""
-    value = " ".join(value.split())
+    """A user value shortened for quoting in a reply (the caller escapes it); characters that
+    would reorder or break the reply are dropped."""
+    value = " ".join("".join(ch for ch in value if not bad_characters(ch)).split())
     return value if len(value) <= SHOWN else value[: SHOWN - 1] + "…"
 
 
@@ -55,6 +56,8 @@ def text(value: str, what: str, *, limit: int, pipes: bool = False) -> str:
         raise BadInput(f"The {what} contains control characters.")
     if not pipes and "|" in value:
         raise BadInput(f"The {what} may not contain “|”.")
+    if not any(ch.isalpha() for ch in value):
+        raise BadInput(f"The {what} must contain letters.")
     return value
 
 
