@@ -92,8 +92,10 @@ def register_handlers(application: Application) -> None:
         filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, questions.question))
     # 6. Last: commands nobody handles (those listed in /help are left to their owners).
     known = {c.command for c in COMMANDS} | set(COMMAND_HANDLERS) | {"cancel"}
+    # Private chats only: in groups, a command may be meant for another bot.
     application.add_handler(MessageHandler(
-        filters.COMMAND & ~filters.Regex(rf"^/({'|'.join(sorted(known))})(@\w+)?(\s|$)"),
+        filters.ChatType.PRIVATE & filters.COMMAND
+        & ~filters.Regex(rf"^/({'|'.join(sorted(known))})(@\w+)?(\s|$)"),
         unknown_command))
     application.add_error_handler(on_error)
 

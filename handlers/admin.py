@@ -44,8 +44,9 @@ async def admins(update: Update, context: BotContext, viewer: Viewer) -> None:
     async with context.services.sessions() as session:
         found = await people.list_admins(session)
     lines = [f"<b>Administrators</b> ({len(found)})"]
+    zone = _zone(context, viewer)
     lines += [f"• {a.telegram_id}{' — ' + esc(name) if name else ''} (added by "
-              f"{esc(a.added_by)}, {moment(a.added_at, viewer.timezone)})" for a, name in found]
+              f"{esc(a.added_by)}, {moment(a.added_at, zone)})" for a, name in found]
     await reply_long(update, context, lines)
 
 
@@ -61,13 +62,19 @@ async def audit_log(update: Update, context: BotContext, viewer: Viewer) -> None
     async with context.services.sessions() as session:
         entries = await audit.latest(session, count)
     lines = [f"<b>Latest {len(entries)} changes</b>"]
+    zone = _zone(context, viewer)
     for e in entries:
         change = ""
         if e.before is not None or e.after is not None:
             change = f"\n  {esc(_short(e.before))} → {esc(_short(e.after))}"
-        lines.append(f"• {moment(e.at, viewer.timezone)} {esc(e.actor)} <b>{esc(e.action)}</b> "
+        lines.append(f"• {moment(e.at, zone)} {esc(e.actor)} <b>{esc(e.action)}</b> "
                      f"{esc(e.subject)}{change}")
     await reply_long(update, context, lines)
+
+
+def _zone(context: BotContext, viewer: Viewer) -> str:
+    """The reader's zone, or the secretariat's for an administrator without a contact record."""
+    return viewer.timezone if viewer.is_linked else context.services.settings.timezone
 
 
 def _short(value: object, limit: int = 300) -> str:
