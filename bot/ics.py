@@ -31,6 +31,7 @@ def meeting_calendar(
     method: str = "PUBLISH",
     organizer_email: str,
     attendee_email: str | None = None,
+    attendee_name: str | None = None,
 ) -> bytes:
     """The meeting as a VCALENDAR with one VEVENT; a cancelled meeting is always METHOD:CANCEL.
 
@@ -61,6 +62,8 @@ def meeting_calendar(
         params = {"ROLE": "REQ-PARTICIPANT", "CUTYPE": "INDIVIDUAL"}
         if method == "REQUEST":
             params |= {"PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE"}
+        if attendee_name:
+            params["CN"] = attendee_name
         event.add("attendee", _address(attendee_email, **params))
     if not cancelled:
         event.add_component(

@@ -1,12 +1,278 @@
-"""Bulk import of members and contacts from CSV (filled in by the bot-commands work)."""
+"""Bulk import of members and contacts from CSV, shared by `fof-bot import` and the bot.
+
+The file (DESIGN.md): a header row; UTF-8 with or without a byte-order mark; comma- or
+semicolon-separated; columns in any order: `code` and `name` required; `kind`, `region`,
+`steering`, `troika`, `focal_email`, `focal_name`, `focal_telegram_id`, `language`, `timezone`
+optional. Unknown columns are reported and ignored. Every rejected row is named by its line number
+with the reason. Empty optional cells change nothing.
+
+`parse_csv` only reads; `apply_plan` writes the valid rows in the caller's transaction.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
+from bot.clock import Clock
 from bot.config import Settings
+from handlers import parsing
+from storage import members
+from storage.errors import Rejected
+from storage.models import MemberKind
+from storage.people import LANGUAGES
+from storage.regions import un_member_states
+
+REQUIRED = ("code", "name")
+OPTIONAL = ("kind", "region", "steering", "troika", "focal_email", "focal_name",
+            "focal_telegram_id", "language", "timezone")
+YES = {"yes", "y", "true", "1", "x", "oui", "si", "sí"}
+NO = {"no", "n", "false", "0", "non"}
+MAX_BYTES = 2_000_000
+MAX_ROWS = 2_000
+
+
+@dataclass
+class ImportRow:
+    line: int
+    code: str
+    name: str
+    kind: str
+    region: str | None
+    steering: bool | None = None
+    troika: str | None = None
+    focal_email: str | None = None
+    focal_name: str | None = None
+    focal_telegram_id: int | None = None
+    language: str | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    reason: str
+
+
+@dataclass
+class ImportPlan:
+    rows: list[ImportRow] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+    fatal: str | None = None  # the whole file is unusable
+
+    @property
+    def has_errors(self) -> bool:
+        return self.fatal is not None or bool(self.errors)
+
+
+@dataclass
+class ImportResult:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    focal_points: int = 0
+    failed: list[Problem] = field(default_factory=list)
+
+
+def parse_csv(content: bytes) -> ImportPlan:
+    """Read and check the file; nothing is written."""
+    if len(content) > MAX_BYTES:
+        return ImportPlan(fatal=f"The file is larger than {MAX_BYTES // 1_000_000} MB.")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return ImportPlan(fatal="The file is not UTF-8 text; save it as “CSV UTF-8”.")
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = [h.strip().lower().replace(" ", "_") for h in next(reader)]
+    except StopIteration:
+        return ImportPlan(fatal="The file is empty.")
+    except csv.Error as exc:
+        return ImportPlan(fatal=f"The header row cannot be read ({exc}).")
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        return ImportPlan(fatal=f"The header row has no {' or '.join(missing)} column "
+                                f"(it has: {', '.join(h for h in header if h) or 'nothing'}).")
+    plan = ImportPlan(unknown_columns=[h for h in header if h not in REQUIRED + OPTIONAL])
+    seen_codes: dict[str, int] = {}
+    seen_telegram: dict[int, tuple[int, str]] = {}
+    seen_troika: dict[str, int] = {}
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            plan.errors.append(Problem(reader.line_num, f"cannot be read ({exc})"))
+            continue
+        line = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        if len(plan.rows) + len(plan.errors) >= MAX_ROWS:
+            plan.fatal = f"The file has more than {MAX_ROWS} rows; split it."
+            return plan
+        if len(values) > len(header):
+            plan.errors.append(Problem(line, f"has {len(values)} cells but the header has "
+                                             f"{len(header)} columns"))
+            continue
+        cells = {h: v.strip() for h, v in zip(header, values, strict=False) if h}
+        try:
+            row = _row(line, cells)
+            _check_unique(row, seen_codes, seen_telegram, seen_troika)
+        except parsing.BadInput as problem:
+            plan.errors.append(Problem(line, str(problem)))
+            continue
+        plan.rows.append(row)
+    if not plan.rows and not plan.errors:
+        plan.fatal = "The file has a header but no rows."
+    return plan
+
+
+def _row(line: int, cells: dict[str, str]) -> ImportRow:
+    if not cells.get("code"):
+        raise parsing.BadInput("the code is missing")
+    code = parsing.code(cells["code"])
+    name = parsing.text(cells.get("name", ""), "name", limit=200, pipes=True)
+    state = un_member_states().get(code)
+    kind = (cells.get("kind") or "").lower() or (
+        MemberKind.STATE if state else MemberKind.ORGANISATION)
+    if kind not in (MemberKind.STATE, MemberKind.ORGANISATION):
+        raise parsing.BadInput(f"kind “{parsing.quote(kind)}” is neither state nor organisation")
+    if kind == MemberKind.STATE and state is None:
+        raise parsing.BadInput(f"{code} is not the ISO code of a UN member state")
+    region = parsing.region(cells["region"]) if cells.get("region") else (
+        state.region if state else None)
+    row = ImportRow(line=line, code=code, name=name, kind=kind, region=region)
+    steering = (cells.get("steering") or "").lower()
+    if steering:
+        if steering not in YES | NO:
+            raise parsing.BadInput(f"steering “{parsing.quote(steering)}” is not yes or no")
+        row.steering = steering in YES
+    if cells.get("troika"):
+        row.troika = parsing.troika_role(cells["troika"])
+    if cells.get("focal_email"):
+        row.focal_email = parsing.email(cells["focal_email"])
+        if not cells.get("focal_name"):
+            raise parsing.BadInput("focal_email is given without focal_name")
+        row.focal_name = parsing.text(cells["focal_name"], "focal name", limit=200, pipes=True)
+    elif cells.get("focal_name") or cells.get("focal_telegram_id"):
+        raise parsing.BadInput("a focal point needs focal_email")
+    if cells.get("focal_telegram_id"):
+        row.focal_telegram_id = parsing.telegram_id(cells["focal_telegram_id"])
+    if cells.get("language"):
+        row.language = parsing.choice(cells["language"], tuple(LANGUAGES), "language")
+    if cells.get("timezone"):
+        row.timezone = parsing.zone(cells["timezone"])
+    return row
+
+
+def _check_unique(row: ImportRow, codes: dict[str, int],
+                  telegram: dict[int, tuple[int, str]], troika: dict[str, int]) -> None:
+    if row.code in codes:
+        raise parsing.BadInput(f"{row.code} is already on line {codes[row.code]}")
+    if row.troika and row.troika in troika:
+        raise parsing.BadInput(f"the {row.troika} troika seat is already on line "
+                               f"{troika[row.troika]}")
+    if row.focal_telegram_id is not None:
+        earlier = telegram.get(row.focal_telegram_id)
+        if earlier is not None and earlier[1] != row.focal_email:
+            raise parsing.BadInput(f"Telegram id {row.focal_telegram_id} is already given to "
+                                   f"another email on line {earlier[0]}")
+        telegram[row.focal_telegram_id] = (row.line, row.focal_email or "")
+    codes[row.code] = row.line
+    if row.troika:
+        troika[row.troika] = row.line
+
+
+def report(plan: ImportPlan) -> list[str]:
+    """The validation report, plain text, one line each."""
+    if plan.fatal:
+        return [f"Cannot import: {plan.fatal}"]
+    lines = [f"{len(plan.rows) + len(plan.errors)} rows read: {len(plan.rows)} valid, "
+             f"{len(plan.errors)} rejected."]
+    if plan.unknown_columns:
+        lines.append("Unknown columns, ignored: " + ", ".join(plan.unknown_columns))
+    lines += [f"line {p.line}: {p.reason}" for p in plan.errors]
+    return lines
+
+
+async def apply_plan(session, plan: ImportPlan, *, actor: str | int,
+                     now: datetime) -> ImportResult:
+    """Write the valid rows (each audited); a row the database refuses is reported, not fatal."""
+    result = ImportResult()
+    for row in plan.rows:
+        try:
+            async with session.begin_nested():
+                await _apply_row(session, row, result, actor=actor, now=now)
+        except Rejected as problem:
+            result.failed.append(Problem(row.line, str(problem)))
+    return result
+
+
+async def _apply_row(session, row: ImportRow, result: ImportResult, *, actor: str | int,
+                     now: datetime) -> None:
+    existing = await members.get_member(session, row.code)
+    if existing is None:
+        await members.add_member(session, code=row.code, name=row.name, kind=row.kind,
+                                 region=row.region, actor=actor, now=now)
+        result.added.append(row.code)
+    else:
+        await members.update_member(session, code=row.code, name=row.name, kind=row.kind,
+                                    region=row.region, actor=actor, now=now)
+        result.updated.append(row.code)
+    member = await members.get_member(session, row.code)
+    if row.steering is not None and member.steering != row.steering:
+        await members.set_steering(session, code=row.code, on=row.steering, actor=actor,
+                                   now=now)
+    if row.troika is not None and member.troika != row.troika:
+        await members.set_troika(session, role=row.troika, code=row.code, actor=actor,
+                                 now=now)
+    if row.focal_email:
+        await members.set_focal(session, code=row.code, email=row.focal_email,
+                                name=row.focal_name or row.focal_email, actor=actor, now=now,
+                                telegram_id=row.focal_telegram_id, language=row.language,
+                                timezone=row.timezone)
+        result.focal_points += 1
+
+
+def summary(result: ImportResult) -> list[str]:
+    lines = [f"Imported: {len(result.added)} members added, {len(result.updated)} updated, "
+             f"{result.focal_points} focal points set."]
+    lines += [f"line {p.line}: not imported: {p.reason}" for p in result.failed]
+    return lines
 
 
 async def import_cli(settings: Settings, path: Path, *, dry_run: bool, assume_yes: bool) -> int:
-    print("import is not available yet")
-    return 1
+    """`fof-bot import FILE [--dry-run] [--yes]`: 0 when everything asked for was imported."""
+    from bot.services import open_services
+
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        print(f"cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    plan = parse_csv(content)
+    print("\n".join(report(plan)))
+    if plan.fatal or not plan.rows:
+        return 1
+    if dry_run:
+        print("Dry run: nothing was changed.")
+        return 1 if plan.errors else 0
+    if plan.errors and not assume_yes:
+        question = f"Import the {len(plan.rows)} valid rows anyway? [y/N] "
+        if not (sys.stdin.isatty() and input(question).strip().lower() in ("y", "yes")):
+            print(f"Nothing was imported. Fix the file, or run again with --yes to import the "
+                  f"{len(plan.rows)} valid rows.")
+            return 1
+    clock = Clock()
+    async with open_services(settings, clock) as services:
+        async with services.sessions.begin() as session:
+            result = await apply_plan(session, plan, actor="cli", now=clock.now())
+    print("\n".join(summary(result)))
+    return 1 if result.failed else 0

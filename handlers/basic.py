@@ -103,3 +103,43 @@ async def help_command(update: Update, context: BotContext) -> None:
     if not viewer.is_linked and not viewer.is_admin:
         lines.append("Link your account with /link to see more.")
     await reply(update, "\n".join(lines).strip())
+
+
+# The right form of each command with arguments, quoted when an input is wrong.
+USAGE: dict[tuple[str, str], str] = {
+    ("meeting", EVERYONE): "/meeting <id>",
+    ("members", EVERYONE): "/members [region]",
+    ("link", EVERYONE): "/link <email>",
+    ("verify", EVERYONE): "/verify <6-digit code>",
+    ("focal", LINKED): "/focal <code or name>",
+    ("actions", LINKED): "/actions [open|overdue|mine|all|<code>]",
+    ("action", LINKED): "/action <id>",
+    ("done", LINKED): "/done <id> [note]",
+    ("note", LINKED): "/note <id> <text>",
+    ("settings", LINKED): "/settings [digest|reminders|timezone|language] <value>",
+    ("addmember", ADMIN): "/addmember <code> <name>",
+    ("removemember", ADMIN): "/removemember <code>",
+    ("setfocal", ADMIN): "/setfocal <code> <email> <full name> [telegram id]",
+    ("steering", ADMIN): "/steering add|remove <code>",
+    ("troika", ADMIN): "/troika <past|present|future> <code>",
+    ("addmeeting", ADMIN):
+        "/addmeeting <YYYY-MM-DD HH:MM> <IANA zone> | <title> | <location> | "
+        "<all|steering|troika>",
+    ("movemeeting", ADMIN): "/movemeeting <id> <YYYY-MM-DD HH:MM>",
+    ("cancelmeeting", ADMIN): "/cancelmeeting <id>",
+    ("addaction", ADMIN): "/addaction <code> <YYYY-MM-DD> <title>",
+    ("admin", ADMIN): "/admin add|remove <telegram id>",
+    ("attendance", ADMIN): "/attendance <id>",
+    ("audit", ADMIN): "/audit [n]",
+}
+
+
+def usage_of(command: str, role: str) -> str:
+    """'Use: <form>' and 'For example: <example>' for a command, HTML-escaped."""
+    form = USAGE.get((command, role), f"/{command}")
+    example = next((c.example for c in COMMANDS if c.command == command and c.role == role),
+                   None)
+    text = f"Use: <code>{esc(form)}</code>"
+    if example and example != form:
+        text += f"\nFor example: <code>{esc(example)}</code>"
+    return text

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from html import escape
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
 from bot.context import BotContext
@@ -81,3 +81,80 @@ async def on_error(update: object, context: BotContext) -> None:
 
 
 __all__ = ["ParseMode", "admin_only", "esc", "on_error", "reply", "viewer_of"]
+
+
+# Telegram refuses messages over 4096 characters; leave room for the page footer and markup.
+PAGE_LIMIT = 3500
+KEPT_LISTS = 20
+
+
+def is_private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == "private"
+
+
+def paginate(lines: list[str], limit: int = PAGE_LIMIT) -> list[str]:
+    """Join lines into pages under the limit; a single overlong line is cut."""
+    pages: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        line = line if len(line) <= limit else line[: limit - 1] + "…"
+        if current and size + len(line) + 1 > limit:
+            pages.append("\n".join(current))
+            current, size = [], 0
+        current.append(line)
+        size += len(line) + 1
+    if current:
+        pages.append("\n".join(current))
+    return pages or [""]
+
+
+def page_buttons(token: str, page: int, total: int) -> InlineKeyboardMarkup | None:
+    if total <= 1:
+        return None
+    row = []
+    if page > 0:
+        row.append(InlineKeyboardButton("◀ Previous", callback_data=f"pg:{token}:{page - 1}"))
+    row.append(InlineKeyboardButton(f"{page + 1} / {total}", callback_data=f"pg:{token}:{page}"))
+    if page < total - 1:
+        row.append(InlineKeyboardButton("Next ▶", callback_data=f"pg:{token}:{page + 1}"))
+    return InlineKeyboardMarkup([row])
+
+
+async def reply_long(update: Update, context: BotContext, lines: list[str]) -> None:
+    """Reply with a list, paged with buttons when it does not fit in one message."""
+    pages = paginate(lines)
+    if len(pages) == 1:
+        await reply(update, pages[0])
+        return
+    # Pages live in chat_data (memory): after a restart the buttons say to ask again.
+    kept: dict[str, list[str]] = context.chat_data.setdefault("pages", {})
+    token = str(context.chat_data.get("pages_next", 1))
+    context.chat_data["pages_next"] = int(token) + 1
+    kept[token] = pages
+    for old in list(kept)[:-KEPT_LISTS]:
+        del kept[old]
+    await reply(update, pages[0], reply_markup=page_buttons(token, 0, len(pages)))
+
+
+async def turn_page(update: Update, context: BotContext) -> None:
+    """Show another page of a long list."""
+    query = update.callback_query
+    _, token, number = (query.data or "pg:0:0").split(":")
+    pages = context.chat_data.get("pages", {}).get(token)
+    if not pages or not number.isdigit() or int(number) >= len(pages):
+        await query.answer("This list has expired; please send the command again.")
+        return
+    await query.answer()
+    page = int(number)
+    await query.edit_message_text(pages[page], parse_mode=ParseMode.HTML,
+                                  reply_markup=page_buttons(token, page, len(pages)),
+                                  disable_web_page_preview=True)
+
+
+def argument_text(update: Update) -> str:
+    """Everything after the command, as typed (multi-field commands split it on `|`)."""
+    message = update.effective_message
+    parts = ((message.text or "") if message else "").split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""

@@ -8,6 +8,8 @@ from datetime import datetime
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import audit
+from storage.errors import Rejected
 from storage.models import Admin, Member, Person, Role
 
 
@@ -70,3 +72,89 @@ async def ensure_admins(
             added.append(telegram_id)
     await session.flush()
     return added
+
+
+async def list_admins(session: AsyncSession) -> list[tuple[Admin, str | None]]:
+    """Administrators with the name of their linked contact, if any."""
+    rows = await session.exec(
+        select(Admin, Person.name)
+        .join(Person, Person.telegram_id == Admin.telegram_id, isouter=True)
+        .order_by(Admin.added_at, Admin.id)
+    )
+    return list(rows.all())
+
+
+async def add_admin(
+    session: AsyncSession, telegram_id: int, *, actor: str | int, at: datetime
+) -> Admin:
+    if await is_admin(session, telegram_id):
+        raise Rejected(f"{telegram_id} is already an administrator.")
+    admin = Admin(telegram_id=telegram_id, added_by=str(actor), added_at=at)
+    session.add(admin)
+    await session.flush()
+    await audit.record(session, at=at, actor=actor, action="admin.add", subject=str(telegram_id),
+                       after={"telegram_id": telegram_id})
+    return admin
+
+
+async def remove_admin(
+    session: AsyncSession, telegram_id: int, *, actor: str | int, at: datetime
+) -> None:
+    """Remove an administrator; never yourself and never the last one (nobody could fix it)."""
+    admin = (await session.exec(select(Admin).where(Admin.telegram_id == telegram_id))).first()
+    if admin is None:
+        raise Rejected(f"{telegram_id} is not an administrator.")
+    if str(telegram_id) == str(actor):
+        raise Rejected("You cannot remove yourself; ask another administrator.")
+    count = len((await session.exec(select(Admin.id))).all())
+    if count <= 1:
+        raise Rejected("This is the last administrator.")
+    await session.delete(admin)
+    await session.flush()
+    await audit.record(session, at=at, actor=actor, action="admin.remove",
+                       subject=str(telegram_id), before={"telegram_id": telegram_id})
+
+
+@dataclass(frozen=True)
+class Card:
+    """A contact as /whoami shows it."""
+
+    person: Person
+    roles: list[tuple[str, str, str]]  # (member code, member name, role)
+
+
+async def card(session: AsyncSession, person_id: int) -> Card | None:
+    person = await session.get(Person, person_id)
+    if person is None:
+        return None
+    rows = await session.exec(
+        select(Member.code, Member.name, Role.role)
+        .join(Role, Role.member_id == Member.id)
+        .where(Role.person_id == person_id, Member.active == True)  # noqa: E712
+        .order_by(Member.code, Role.role)
+    )
+    return Card(person, list(rows.all()))
+
+
+# Languages replies and mail can be written in (dates use the language's conventions).
+LANGUAGES = {"en": "English", "fr": "Français", "es": "Español"}
+PREFERENCES = ("digest", "reminders", "timezone", "language")
+
+
+async def set_preference(
+    session: AsyncSession, person_id: int, name: str, value: object, *, at: datetime
+) -> Person:
+    """Change one delivery preference of a contact (checked by the caller)."""
+    if name not in PREFERENCES:
+        raise ValueError(f"unknown preference {name}")
+    person = await session.get(Person, person_id)
+    if person is None:
+        raise Rejected("Your contact record no longer exists.")
+    before = getattr(person, name)
+    setattr(person, name, value)
+    session.add(person)
+    await session.flush()
+    await audit.record(session, at=at, actor=person.telegram_id or person.email,
+                       action="settings.change", subject=f"{person.email} {name}",
+                       before={name: before}, after={name: value})
+    return person

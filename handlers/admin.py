@@ -1,0 +1,129 @@
+"""Administration: /admin add|remove, /admins, /audit, and CSV import by sending the file."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import importer
+from bot.context import BotContext
+from handlers import parsing
+from handlers.basic import ADMIN
+from handlers.common import esc, reply, reply_long
+from handlers.formatting import moment
+from handlers.guard import guard
+from storage import audit, people
+from storage.people import Viewer
+
+AUDIT_DEFAULT, AUDIT_MAX = 10, 200
+KEPT_IMPORTS = 5
+
+
+@guard("admin", ADMIN)
+async def admin(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """Add or remove an administrator by numeric Telegram id."""
+    args = context.args or []
+    if len(args) != 2 or args[0].lower() not in ("add", "remove"):
+        raise parsing.BadInput("Say add or remove, then the numeric Telegram user id.")
+    telegram_id = parsing.telegram_id(args[1])
+    now = context.services.clock.now()
+    async with context.services.sessions.begin() as session:
+        if args[0].lower() == "add":
+            await people.add_admin(session, telegram_id, actor=viewer.telegram_id, at=now)
+        else:
+            await people.remove_admin(session, telegram_id, actor=viewer.telegram_id, at=now)
+    from handlers import admin_menu  # the command menu follows the role
+
+    await admin_menu(context.application, telegram_id, is_admin=args[0].lower() == "add")
+    verb = "is now" if args[0].lower() == "add" else "is no longer"
+    await reply(update, f"{telegram_id} {verb} an administrator.")
+
+
+@guard("admins", ADMIN)
+async def admins(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """List the administrators."""
+    async with context.services.sessions() as session:
+        found = await people.list_admins(session)
+    lines = [f"<b>Administrators</b> ({len(found)})"]
+    zone = _zone(context, viewer)
+    lines += [f"• {a.telegram_id}{' — ' + esc(name) if name else ''} (added by "
+              f"{esc(a.added_by)}, {moment(a.added_at, zone)})" for a, name in found]
+    await reply_long(update, context, lines)
+
+
+@guard("audit", ADMIN)
+async def audit_log(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """Show the latest audit entries."""
+    args = context.args or []
+    if len(args) > 1:
+        raise parsing.BadInput("Give at most one number.")
+    count = parsing.number(args[0], "count") if args else AUDIT_DEFAULT
+    if not 1 <= count <= AUDIT_MAX:
+        raise parsing.BadInput(f"The number must be between 1 and {AUDIT_MAX}.")
+    async with context.services.sessions() as session:
+        entries = await audit.latest(session, count)
+    lines = [f"<b>Latest {len(entries)} changes</b>"]
+    zone = _zone(context, viewer)
+    for e in entries:
+        change = ""
+        if e.before is not None or e.after is not None:
+            change = f"\n  {esc(_short(e.before))} → {esc(_short(e.after))}"
+        lines.append(f"• {moment(e.at, zone)} {esc(e.actor)} <b>{esc(e.action)}</b> "
+                     f"{esc(e.subject)}{change}")
+    await reply_long(update, context, lines)
+
+
+def _zone(context: BotContext, viewer: Viewer) -> str:
+    """The reader's zone, or the secretariat's for an administrator without a contact record."""
+    return viewer.timezone if viewer.is_linked else context.services.settings.timezone
+
+
+def _short(value: object, limit: int = 300) -> str:
+    text = "—" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@guard("import", ADMIN)
+async def upload(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """Check a CSV file sent to the bot and offer to import it."""
+    document = update.effective_message.document
+    if document.file_size and document.file_size > importer.MAX_BYTES:
+        await reply(update, "This file is too large to import (at most 2 MB).")
+        return
+    telegram_file = await context.bot.get_file(document.file_id)
+    content = bytes(await telegram_file.download_as_bytearray())
+    plan = importer.parse_csv(content)
+    lines = [esc(line) for line in importer.report(plan)]
+    if plan.fatal or not plan.rows:
+        await reply_long(update, context, lines + ["Nothing was imported."])
+        return
+    kept: dict[str, bytes] = context.user_data.setdefault("imports", {})
+    token = str(context.user_data.get("imports_next", 1))
+    context.user_data["imports_next"] = int(token) + 1
+    kept[token] = content
+    for old in list(kept)[:-KEPT_IMPORTS]:
+        del kept[old]
+    label = (f"Import the {len(plan.rows)} valid rows" if plan.errors
+             else f"Import {len(plan.rows)} rows")
+    buttons = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"imp:{token}"),
+                                     InlineKeyboardButton("Cancel", callback_data="imp:no")]])
+    await reply_long(update, context, lines + ["Nothing is written until you confirm."])
+    await reply(update, "Import now?", reply_markup=buttons)
+
+
+@guard("import", ADMIN)
+async def confirm_import(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """Import the valid rows of a checked file once the administrator confirmed."""
+    query = update.callback_query
+    token = (query.data or "").split(":", 1)[1]
+    content = context.user_data.get("imports", {}).pop(token, None)
+    await query.answer()
+    if token == "no" or content is None:
+        text = "Nothing was imported." if token == "no" else \
+            "This import has expired; please send the file again."
+        await query.edit_message_text(text)
+        return
+    plan = importer.parse_csv(content)
+    async with context.services.sessions.begin() as session:
+        result = await importer.apply_plan(session, plan, actor=viewer.telegram_id,
+                                           now=context.services.clock.now())
+    await query.edit_message_text("\n".join(esc(line) for line in importer.summary(result)))

@@ -1,0 +1,229 @@
+"""The calendar: /next, /meetings, /meeting with attendance buttons, and the admin commands
+that schedule, move and cancel meetings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.context import BotContext
+from bot.ics import meeting_calendar
+from handlers import parsing
+from handlers.basic import ADMIN, EVERYONE
+from handlers.common import argument_text, esc, reply, reply_long, viewer_of
+from handlers.formatting import ANSWER_LABEL, meeting_details, meeting_line, moment
+from handlers.guard import guard
+from storage import meetings
+from storage.errors import Rejected
+from storage.models import Answer, Meeting
+from storage.people import Viewer
+
+NO_MEETINGS = "No meetings are scheduled."
+ORGANIZER_FALLBACK = "secretariat@gfmd.example"
+
+
+async def next_text(context: BotContext, viewer: Viewer, *, kind: str | None = None) -> str:
+    """The next meeting (of a kind), as /next and plain questions show it."""
+    async with context.services.sessions() as session:
+        found = await meetings.upcoming(session, context.services.clock.now(), limit=1,
+                                        kind=kind)
+    if not found:
+        return f"No {kind} meeting is scheduled." if kind else NO_MEETINGS
+    return f"Next: {meeting_line(found[0], viewer)}\nDetails and calendar file: /meeting " \
+           f"{found[0].id}"
+
+
+async def meetings_lines(
+    context: BotContext, viewer: Viewer, *, start: datetime | None = None,
+    end: datetime | None = None, title: str = "Upcoming meetings",
+) -> list[str]:
+    async with context.services.sessions() as session:
+        if start is not None and end is not None:
+            found = await meetings.between(session, start, end)
+        else:
+            found = await meetings.upcoming(session, context.services.clock.now())
+    if not found:
+        return [f"<b>{esc(title)}</b>", "None."]
+    return [f"<b>{esc(title)}</b>", *(meeting_line(m, viewer) for m in found),
+            "Details and calendar file: /meeting <i>number</i>"]
+
+
+@guard("next", EVERYONE)
+async def next_meeting(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """Show the next meeting."""
+    await reply(update, await next_text(context, viewer))
+
+
+@guard("meetings", EVERYONE)
+async def list_meetings(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """List upcoming meetings."""
+    await reply_long(update, context, await meetings_lines(context, viewer))
+
+
+def attendance_buttons(meeting: Meeting, answer: str | None) -> InlineKeyboardMarkup:
+    row = [
+        InlineKeyboardButton(("✓ " if answer == value else "") + label,
+                             callback_data=f"att:{meeting.id}:{value}")
+        for value, label in ANSWER_LABEL.items()
+    ]
+    return InlineKeyboardMarkup([row])
+
+
+@guard("meeting", EVERYONE)
+async def show_meeting(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """Show one meeting with attendance buttons and send its .ics file."""
+    if len(context.args or []) != 1:
+        raise parsing.BadInput("Tell me which meeting.")
+    meeting_id = parsing.number(context.args[0], "meeting")
+    now = context.services.clock.now()
+    async with context.services.sessions() as session:
+        meeting = await meetings.get_meeting(session, meeting_id)
+        if meeting is None:
+            raise Rejected(f"There is no meeting number {meeting_id}; see /meetings.")
+        answer, can_answer = None, False
+        if viewer.person_id is not None:
+            answer = await meetings.answer_of(session, meeting_id, viewer.person_id)
+            can_answer = (meeting.status != "cancelled" and meeting.starts_at > now
+                          and await meetings.is_invited(session, meeting, viewer.person_id))
+    markup = attendance_buttons(meeting, answer) if can_answer else None
+    await reply(update, meeting_details(meeting, viewer, answer), reply_markup=markup)
+    organizer = context.services.settings.mail_from or ORGANIZER_FALLBACK
+    await update.effective_message.reply_document(
+        meeting_calendar(meeting, organizer_email=organizer),
+        filename=f"gfmd-meeting-{meeting.id}.ics",
+        caption=f"{meeting.title[:200]}: add it to your calendar",
+    )
+
+
+async def attend(update: Update, context: BotContext) -> None:
+    """Store the answer from an attendance button (att:<meeting>:<yes|no|maybe>)."""
+    query = update.callback_query
+    _, meeting_text, value = (query.data or "att::").split(":", 2)
+    viewer = await viewer_of(update, context)
+    if viewer.person_id is None:
+        await query.answer("Link your account first: /link your email.", show_alert=True)
+        return
+    if not meeting_text.isdigit() or value not in ANSWER_LABEL:
+        await query.answer("This button is not valid any more.", show_alert=True)
+        return
+    try:
+        async with context.services.sessions.begin() as session:
+            meeting = await meetings.set_attendance(
+                session, meeting_id=int(meeting_text), person_id=viewer.person_id,
+                answer=Answer(value), now=context.services.clock.now())
+    except Rejected as problem:
+        await query.answer(f"{problem} Your answer was not changed.", show_alert=True)
+        return
+    await query.answer(f"Saved: {ANSWER_LABEL[value]}.")
+    await query.edit_message_reply_markup(attendance_buttons(meeting, value))
+
+
+@guard("attendance", ADMIN)
+async def attendance(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """Show who answered what for a meeting, by member, and who has not answered."""
+    if len(context.args or []) != 1:
+        raise parsing.BadInput("Tell me which meeting.")
+    meeting_id = parsing.number(context.args[0], "meeting")
+    async with context.services.sessions() as session:
+        report = await meetings.attendance_report(session, meeting_id)
+    counts = ", ".join(f"{ANSWER_LABEL[k].lower()}: {v}" for k, v in report.counts.items())
+    lines = [f"<b>Attendance for #{meeting_id} {esc(report.meeting.title)}</b>", counts]
+    for member, answers in report.answers.items():
+        people = "; ".join(f"{esc(name)}: {ANSWER_LABEL.get(a, esc(a))}" for name, a in answers)
+        lines.append(f"• {esc(member)} — {people}")
+    if report.unanswered:
+        lines.append(f"<b>Not answered yet ({len(report.unanswered)})</b>: "
+                     + ", ".join(esc(m) for m in report.unanswered))
+    await reply_long(update, context, lines)
+
+
+MEETING_FIELDS = 4
+
+
+def parse_new_meeting(text: str) -> dict:
+    """`<YYYY-MM-DD HH:MM> <zone> | <title> | <location> | <audience>` -> add_meeting's fields."""
+    if not text:
+        raise parsing.BadInput("The meeting's details are missing.")
+    when, title, location, audience = parsing.fields(text, MEETING_FIELDS)
+    parts = when.split()
+    if len(parts) != 3:
+        raise parsing.BadInput("Start with the date, the time and the time zone.")
+    zone = parsing.zone(parts[2])
+    return dict(
+        starts_at=parsing.local_time(parts[0], parts[1], zone), timezone=zone,
+        title=parsing.text(title, "title", limit=200),
+        location=parsing.text(location, "location", limit=200),
+        audience=parsing.audience(audience),
+    )
+
+
+async def create_meeting(update: Update, context: BotContext, viewer: Viewer,
+                         fields: dict) -> None:
+    """Schedule the meeting and confirm it (shared by the command and the guided form)."""
+    async with context.services.sessions.begin() as session:
+        meeting = await meetings.add_meeting(session, actor=viewer.telegram_id,
+                                             now=context.services.clock.now(), **fields)
+    await reply(update, f"Scheduled:\n{meeting_line(meeting, viewer)}")
+
+
+@guard("addmeeting", ADMIN)
+async def add_meeting(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """Schedule a meeting."""
+    await create_meeting(update, context, viewer, parse_new_meeting(argument_text(update)))
+
+
+@guard("movemeeting", ADMIN)
+async def move_meeting(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """Move a meeting to a new start (in the meeting's own time zone)."""
+    args = context.args or []
+    if len(args) != 3:
+        raise parsing.BadInput("I need the meeting number, the new date and the new time.")
+    meeting_id = parsing.number(args[0], "meeting")
+    now = context.services.clock.now()
+    async with context.services.sessions.begin() as session:
+        meeting = await meetings.get_meeting(session, meeting_id)
+        if meeting is None:
+            raise Rejected(f"There is no meeting number {meeting_id}.")
+        starts_at = parsing.local_time(args[1], args[2], meeting.timezone)
+        meeting = await meetings.move_meeting(session, meeting_id=meeting_id,
+                                              starts_at=starts_at, actor=viewer.telegram_id,
+                                              now=now)
+    await reply(update, f"Moved:\n{meeting_line(meeting, viewer)}")
+
+
+@guard("cancelmeeting", ADMIN)
+async def cancel_meeting(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """Ask for confirmation before cancelling a meeting."""
+    if len(context.args or []) != 1:
+        raise parsing.BadInput("Tell me which meeting to cancel.")
+    meeting_id = parsing.number(context.args[0], "meeting")
+    async with context.services.sessions() as session:
+        meeting = await meetings.get_meeting(session, meeting_id)
+    if meeting is None:
+        raise Rejected(f"There is no meeting number {meeting_id}.")
+    buttons = InlineKeyboardMarkup([[
+        InlineKeyboardButton("Yes, cancel it", callback_data=f"cxm:{meeting_id}"),
+        InlineKeyboardButton("No, keep it", callback_data="cxm:no"),
+    ]])
+    await reply(update, f"Cancel this meeting? Everyone invited will be told.\n"
+                        f"{meeting_line(meeting, viewer)}", reply_markup=buttons)
+
+
+@guard("cancelmeeting", ADMIN)
+async def confirm_cancel(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """Cancel the meeting once the administrator confirmed (cxm:<id> or cxm:no)."""
+    query = update.callback_query
+    choice = (query.data or "").split(":", 1)[1]
+    if not choice.isdigit():
+        await query.answer()
+        await query.edit_message_text("Nothing was cancelled.")
+        return
+    async with context.services.sessions.begin() as session:
+        meeting = await meetings.cancel_meeting(session, meeting_id=int(choice),
+                                                actor=viewer.telegram_id,
+                                                now=context.services.clock.now())
+    await query.answer("Cancelled.")
+    await query.edit_message_text(
+        f"Cancelled #{meeting.id} {esc(meeting.title)} "
+        f"({moment(meeting.starts_at, meeting.timezone)}).", parse_mode="HTML")

@@ -1,0 +1,93 @@
+"""How meetings, members and action items read in replies (HTML, user text escaped)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime
+
+from handlers.common import esc
+from storage.actions import ActionRow
+from storage.models import Meeting, MeetingStatus, Member
+from storage.people import Viewer
+
+AUDIENCE_LABEL = {"all": "all Friends", "steering": "steering group", "troika": "troika"}
+
+
+def _locale(language: str) -> str:
+    try:
+        return str(Locale.parse(language))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return "en"
+
+
+def moment(at: datetime, zone: str, language: str = "en", *, with_date: bool = True) -> str:
+    pattern = "EEE d MMM y, HH:mm" if with_date else "HH:mm"
+    return format_datetime(at, pattern, tzinfo=ZoneInfo(zone), locale=_locale(language))
+
+
+def day(value: date, language: str = "en") -> str:
+    return format_date(value, "d MMM y", locale=_locale(language))
+
+
+def when(meeting: Meeting, viewer: Viewer) -> str:
+    """Start and end in the meeting's zone, and in the reader's when that differs."""
+    zone = meeting.timezone
+    text = (f"{moment(meeting.starts_at, zone, viewer.language)} –"
+            f"{_end(meeting, zone, viewer.language)} ({esc(zone)})")
+    if viewer.is_linked and viewer.timezone != zone:
+        text += (f"; your time {moment(meeting.starts_at, viewer.timezone, viewer.language)} –"
+                 f"{_end(meeting, viewer.timezone, viewer.language)} ({esc(viewer.timezone)})")
+    return text
+
+
+def _end(meeting: Meeting, zone: str, language: str) -> str:
+    tz = ZoneInfo(zone)
+    if meeting.starts_at.astimezone(tz).date() == meeting.ends_at.astimezone(tz).date():
+        return " " + moment(meeting.ends_at, zone, language, with_date=False)
+    return " " + moment(meeting.ends_at, zone, language)
+
+
+def status_mark(meeting: Meeting) -> str:
+    if meeting.status == MeetingStatus.CANCELLED:
+        return " <b>CANCELLED</b>"
+    if meeting.status == MeetingStatus.MOVED:
+        return " <i>(moved)</i>"
+    return ""
+
+
+def meeting_line(meeting: Meeting, viewer: Viewer) -> str:
+    return (f"<b>#{meeting.id}</b> {esc(meeting.title)}{status_mark(meeting)}\n"
+            f"  {when(meeting, viewer)}\n  {esc(meeting.location or 'place to be announced')}"
+            f" · {AUDIENCE_LABEL.get(meeting.audience, esc(meeting.audience))}")
+
+
+def meeting_details(meeting: Meeting, viewer: Viewer, answer: str | None) -> str:
+    lines = [
+        f"<b>{esc(meeting.title)}</b>{status_mark(meeting)}",
+        f"When: {when(meeting, viewer)}",
+        f"Where: {esc(meeting.location or 'to be announced')}",
+        f"For: {AUDIENCE_LABEL.get(meeting.audience, esc(meeting.audience))}",
+    ]
+    if meeting.agenda:
+        lines.append(f"Agenda: {esc(meeting.agenda)}")
+    if answer:
+        lines.append(f"Your answer: <b>{ANSWER_LABEL.get(answer, esc(answer))}</b>")
+    lines.append(f"Meeting number {meeting.id}; the calendar file follows.")
+    return "\n".join(lines)
+
+
+ANSWER_LABEL = {"yes": "I will attend", "no": "I will not attend", "maybe": "Not sure"}
+
+
+def member_name(member: Member) -> str:
+    return f"{esc(member.name)} ({esc(member.code)})"
+
+
+def action_line(row: ActionRow, today: date, language: str = "en") -> str:
+    late = " <b>OVERDUE</b>" if row.overdue(today) else ""
+    status = row.status.replace("_", " ")
+    return (f"<b>#{row.id}</b> {esc(row.title)} — {esc(row.member_name)} ({esc(row.member_code)})"
+            f", due {day(row.due_date, language)}, {status}{late}")

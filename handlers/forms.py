@@ -1,0 +1,239 @@
+"""Guided forms: a multi-field admin command sent without arguments asks one question at a time
+(buttons for choices, /cancel to stop), then does exactly what the command would do.
+
+Each form is a table of questions; one ConversationHandler holds them all, with one ASKING state.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.context import BotContext
+from handlers import actions, calendar, membership, parsing
+from handlers.basic import ADMIN
+from handlers.common import esc, reply, viewer_of
+from handlers.guard import REFUSED, guard
+from handlers.settings import ZONES
+from storage.errors import Rejected
+from storage.models import Audience
+from storage.people import Viewer
+
+ASKING = 0
+SKIP = "skip"
+
+Answers = dict[str, Any]
+Check = Callable[[str, Answers], object]
+Finish = Callable[[Update, BotContext, Viewer, Answers], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Ask:
+    key: str
+    prompt: str
+    check: Check
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Form:
+    command: str
+    title: str
+    questions: tuple[Ask, ...]
+    finish: Finish
+
+
+def _start_time(value: str, answers: Answers) -> str:
+    parts = value.split()
+    if len(parts) != 2:
+        raise parsing.BadInput("Write the date and the time, e.g. 2007-10-02 10:00.")
+    try:
+        datetime.strptime(value, "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise parsing.BadInput(f"“{parsing.quote(value)}” is not written YYYY-MM-DD HH:MM.") \
+            from None
+    return value
+
+
+def _zone_for_start(value: str, answers: Answers) -> str:
+    zone = parsing.zone(value)
+    day, time = answers["when"].split()
+    parsing.local_time(day, time, zone)  # a time skipped by a clock change is refused now
+    return zone
+
+
+def _optional_telegram_id(value: str, answers: Answers) -> int | None:
+    return None if value.lower() == SKIP else parsing.telegram_id(value)
+
+
+async def _finish_meeting(update: Update, context: BotContext, viewer: Viewer,
+                          a: Answers) -> None:
+    day, time = a["when"].split()
+    await calendar.create_meeting(update, context, viewer, dict(
+        starts_at=parsing.local_time(day, time, a["zone"]), timezone=a["zone"],
+        title=a["title"], location=a["location"], audience=a["audience"]))
+
+
+async def _finish_member(update: Update, context: BotContext, viewer: Viewer,
+                         a: Answers) -> None:
+    await membership.create_member(update, context, viewer, a["code"], a["name"])
+
+
+async def _finish_focal(update: Update, context: BotContext, viewer: Viewer,
+                        a: Answers) -> None:
+    await membership.save_focal(update, context, viewer, dict(
+        code=a["code"], email=a["email"], name=a["name"], telegram_id=a["telegram_id"]))
+
+
+async def _finish_action(update: Update, context: BotContext, viewer: Viewer,
+                         a: Answers) -> None:
+    await actions.create_action(update, context, viewer, dict(
+        code=a["code"], due_date=a["due"], title=a["title"]))
+
+
+def _code(value: str, answers: Answers) -> str:
+    return parsing.code(value)
+
+
+FORMS = (
+    Form("addmeeting", "New meeting", (
+        Ask("when", "When does it start? Write <code>YYYY-MM-DD HH:MM</code>, "
+                    "e.g. <code>2007-10-02 10:00</code>.", _start_time),
+        Ask("zone", "In which time zone? Tap one or type an IANA name such as "
+                    "<code>Asia/Manila</code>.", _zone_for_start, ZONES),
+        Ask("title", "What is the title?", lambda v, a: parsing.text(v, "title", limit=200)),
+        Ask("location", "Where is it?", lambda v, a: parsing.text(v, "location", limit=200)),
+        Ask("audience", "Who is invited?", lambda v, a: parsing.audience(v),
+            tuple(x.value for x in Audience)),
+    ), _finish_meeting),
+    Form("addmember", "New member", (
+        Ask("code", "What is the member's code? ISO code for a state (GH), short code for an "
+                    "organisation (IOM).", _code),
+        Ask("name", "What is its name?", lambda v, a: parsing.text(v, "name", limit=200)),
+    ), _finish_member),
+    Form("setfocal", "Focal point", (
+        Ask("code", "For which member? Give its code, e.g. <code>GH</code>.", _code),
+        Ask("email", "What is the focal point's email address?", lambda v, a: parsing.email(v)),
+        Ask("name", "What is their full name?", lambda v, a: parsing.text(v, "name", limit=200)),
+        Ask("telegram_id", "Their numeric Telegram user id, to link them now? Or tap skip.",
+            _optional_telegram_id, (SKIP,)),
+    ), _finish_focal),
+    Form("addaction", "New action item", (
+        Ask("code", "Which member owns it? Give its code, e.g. <code>FI</code>.", _code),
+        Ask("due", "When is it due? Write <code>YYYY-MM-DD</code>.",
+            lambda v, a: parsing.day(v)),
+        Ask("title", "What is to be done?", lambda v, a: parsing.text(v, "title", limit=300)),
+    ), _finish_action),
+)
+FORM_BY_COMMAND = {form.command: form for form in FORMS}
+
+
+async def _ask(update: Update, form: Form, step: int) -> None:
+    question = form.questions[step]
+    markup = None
+    if question.choices:
+        buttons = [InlineKeyboardButton(c, callback_data=f"form:{c}") for c in question.choices]
+        markup = InlineKeyboardMarkup([buttons[i:i + 3] for i in range(0, len(buttons), 3)])
+    await reply(update, f"<b>{esc(form.title)}</b> ({step + 1}/{len(form.questions)}) "
+                        f"{question.prompt}\nSend /cancel to stop.", reply_markup=markup)
+
+
+def _entry(form: Form, direct: Callable[[Update, BotContext], Awaitable[object]]):
+    @guard(form.command, ADMIN)
+    async def begin(update: Update, context: BotContext, viewer: Viewer) -> int:
+        context.user_data["form"] = {"command": form.command, "step": 0, "answers": {}}
+        await _ask(update, form, 0)
+        return ASKING
+
+    async def entry(update: Update, context: BotContext) -> int | None:
+        """Run the command when it has arguments, else start its guided form."""
+        if context.args:
+            await direct(update, context)
+            return ConversationHandler.END
+        return await begin(update, context)
+
+    return entry
+
+
+async def _answer(update: Update, context: BotContext, value: str) -> int:
+    state = context.user_data.get("form")
+    if state is None or state["command"] not in FORM_BY_COMMAND:
+        await reply(update, "This form has expired; send the command again.")
+        return ConversationHandler.END
+    form = FORM_BY_COMMAND[state["command"]]
+    question = form.questions[state["step"]]
+    try:
+        state["answers"][question.key] = question.check(value.strip(), state["answers"])
+    except parsing.BadInput as problem:
+        await reply(update, f"{esc(problem)} Please try again, or send /cancel.")
+        return ASKING
+    state["step"] += 1
+    if state["step"] < len(form.questions):
+        await _ask(update, form, state["step"])
+        return ASKING
+    context.user_data.pop("form", None)
+    viewer = await viewer_of(update, context)
+    if not viewer.is_admin:  # the role may have been withdrawn while the form was open
+        await reply(update, REFUSED)
+        return ConversationHandler.END
+    try:
+        await form.finish(update, context, viewer, state["answers"])
+    except (parsing.BadInput, Rejected) as problem:
+        await reply(update, f"{esc(problem)} Nothing was changed.")
+    return ConversationHandler.END
+
+
+async def answer_text(update: Update, context: BotContext) -> int:
+    """Take a typed answer to the current question."""
+    return await _answer(update, context, update.effective_message.text or "")
+
+
+async def answer_button(update: Update, context: BotContext) -> int:
+    """Take a tapped answer (form:<value>) to the current question."""
+    query = update.callback_query
+    await query.answer()
+    return await _answer(update, context, (query.data or "form:").split(":", 1)[1])
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    """Stop the form; nothing is saved."""
+    context.user_data.pop("form", None)
+    await reply(update, "Stopped; nothing was changed.")
+    return ConversationHandler.END
+
+
+def form_handler(
+    direct: dict[str, Callable[[Update, BotContext], Awaitable[object]]],
+) -> ConversationHandler:
+    """One ConversationHandler for all forms (one open form per user and chat); `direct` maps
+    each command to its usual handler, used when the command comes with arguments."""
+    with warnings.catch_warnings():
+        # Buttons belong to the chat's open form, not to one message: per_message stays off.
+        warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message")
+        return ConversationHandler(
+            entry_points=[
+                CommandHandler(form.command, _entry(form, direct[form.command]),
+                               filters=filters.ChatType.PRIVATE)
+                for form in FORMS
+            ],
+            states={ASKING: [
+                MessageHandler(filters.TEXT & ~filters.COMMAND, answer_text),
+                CallbackQueryHandler(answer_button, pattern="^form:"),
+            ]},
+            fallbacks=[CommandHandler("cancel", cancel)],
+            name="forms",
+            allow_reentry=True,
+        )

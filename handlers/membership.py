@@ -1,0 +1,270 @@
+"""Membership: /members, /steering, /troika, /focal, /whoami, and the admin commands that change
+members, the steering group, the troika and focal points."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.context import BotContext
+from handlers import parsing
+from handlers.basic import ADMIN, EVERYONE, LINKED
+from handlers.common import esc, is_private, reply, reply_long
+from handlers.formatting import member_name
+from handlers.guard import guard
+from storage import members
+from storage.errors import Rejected
+from storage.members import TROIKA_ORDER
+from storage.models import Member
+from storage.people import Viewer, card
+
+ORGANISATIONS = "Organisations"
+
+
+def _by_region(found: list[Member]) -> list[tuple[str, list[Member]]]:
+    return [(region or ORGANISATIONS, list(group))
+            for region, group in groupby(found, key=lambda m: m.region)]
+
+
+async def members_lines(context: BotContext, region: str | None = None) -> list[str]:
+    async with context.services.sessions() as session:
+        found = await members.list_members(session, region=region)
+    if not found:
+        return [f"No members in the {esc(region)} group yet." if region else "No members yet."]
+    lines = [f"<b>Members</b> ({len(found)})"]
+    for name, group in _by_region(found):
+        lines.append(f"\n<b>{esc(name)}</b> ({len(group)})")
+        lines += [f"• {member_name(m)}{' ★' if m.steering else ''}" for m in group]
+    lines.append("\n★ steering group")
+    return lines
+
+
+async def troika_lines(context: BotContext) -> list[str]:
+    async with context.services.sessions() as session:
+        seats = await members.troika(session)
+    lines = ["<b>Troika</b>"]
+    for role in TROIKA_ORDER:
+        holder = seats.get(role)
+        label = {"past": "Past chair", "present": "Chair in office", "future": "Next chair"}[role]
+        lines.append(f"{label}: {member_name(holder) if holder else '<i>not set</i>'}")
+    return lines
+
+
+async def steering_lines(context: BotContext) -> list[str]:
+    async with context.services.sessions() as session:
+        found = await members.list_members(session, steering=True)
+    lines = [f"<b>Steering group</b> ({len(found)} members)"]
+    for name, group in _by_region(found):
+        lines.append(f"<b>{esc(name)}</b> ({len(group)}): "
+                     + ", ".join(member_name(m) for m in group))
+    return lines + [""] + await troika_lines(context)
+
+
+@guard("members", EVERYONE)
+async def list_members(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """List members by UN regional group, or one group's members."""
+    text = " ".join(context.args or [])
+    region = parsing.region(text) if text else None
+    await reply_long(update, context, await members_lines(context, region))
+
+
+async def steering(update: Update, context: BotContext) -> None:
+    """Show the steering group; with add|remove, change it (administrators)."""
+    if context.args:
+        await change_steering(update, context)
+    else:
+        await show_steering(update, context)
+
+
+@guard("steering", EVERYONE)
+async def show_steering(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """Show the steering group by region with counts, and the troika."""
+    await reply_long(update, context, await steering_lines(context))
+
+
+@guard("steering", ADMIN)
+async def change_steering(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """Add a member to the steering group or remove it."""
+    args = context.args or []
+    if len(args) != 2 or args[0].lower() not in ("add", "remove"):
+        raise parsing.BadInput("Say add or remove, then the member code.")
+    on = args[0].lower() == "add"
+    async with context.services.sessions.begin() as session:
+        member = await members.set_steering(session, code=parsing.code(args[1]), on=on,
+                                            actor=viewer.telegram_id,
+                                            now=context.services.clock.now())
+    verb = "joined" if on else "left"
+    await reply(update, f"{member_name(member)} {verb} the steering group.")
+
+
+async def troika(update: Update, context: BotContext) -> None:
+    """Show the troika; with a seat and a code, set it (administrators)."""
+    if context.args:
+        await set_troika(update, context)
+    else:
+        await show_troika(update, context)
+
+
+@guard("troika", EVERYONE)
+async def show_troika(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """Show the past, present and future chairs."""
+    await reply(update, "\n".join(await troika_lines(context)))
+
+
+@guard("troika", ADMIN)
+async def set_troika(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """Give a troika seat to a member."""
+    args = context.args or []
+    if len(args) != 2:
+        raise parsing.BadInput("Give the seat (past, present or future) and the member code.")
+    role, code = parsing.troika_role(args[0]), parsing.code(args[1])
+    async with context.services.sessions.begin() as session:
+        member, previous = await members.set_troika(session, role=role, code=code,
+                                                    actor=viewer.telegram_id,
+                                                    now=context.services.clock.now())
+    was = f" (instead of {member_name(previous)})" if previous else ""
+    await reply(update, f"{member_name(member)} now holds the {role} troika seat{was}.")
+
+
+async def focal_lines(context: BotContext, query: str, *, show_email: bool) -> list[str]:
+    """A member's focal points, or the candidates when the name is ambiguous."""
+    async with context.services.sessions() as session:
+        found = await members.resolve(session, query)
+        if found.member is None:
+            if not found.candidates:
+                return [f"I know no member called “{esc(parsing.quote(query))}”. "
+                        "Try its code (BE) or see /members."]
+            return ["Which one do you mean?",
+                    *(f"• {member_name(m)}: /focal {esc(m.code)}" for m in found.candidates)]
+        member = found.member
+        people = (await members.focal_points(session, [member.id])).get(member.id, [])
+    if not people:
+        return [f"{member_name(member)} has no focal point on record."]
+    lines = [f"Focal point{'s' if len(people) > 1 else ''} for {member_name(member)}:"]
+    for person in people:
+        contact = f" — {esc(person.email)}" if show_email else ""
+        lines.append(f"• {esc(person.name)}{contact}")
+    return lines
+
+
+@guard("focal", LINKED)
+async def focal(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """Show a member's focal point (loose name matching)."""
+    query = " ".join(context.args or [])
+    if not query:
+        raise parsing.BadInput("Tell me which member.")
+    if len(query) > 100:
+        raise parsing.BadInput("That name is too long for a member.")
+    await reply(update, "\n".join(await focal_lines(context, query,
+                                                    show_email=is_private(update))))
+
+
+@guard("whoami", LINKED)
+async def whoami(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """Show the asking user's contact record and roles."""
+    if viewer.person_id is None:
+        await reply(update, f"You are an administrator (Telegram id {viewer.telegram_id}) "
+                            "without a linked contact record.")
+        return
+    async with context.services.sessions() as session:
+        found = await card(session, viewer.person_id)
+    person = found.person
+    roles = [f"• {esc(role.replace('_', ' '))} for {esc(name)} ({esc(code)})"
+             for code, name, role in found.roles] or ["• no role on record"]
+    await reply(update, "\n".join([
+        f"<b>{esc(person.name)}</b> — {esc(person.email)}", *roles,
+        f"Time zone: {esc(person.timezone)}; language: {esc(person.language)}; "
+        f"digest: {esc(person.digest)}; reminders: {'on' if person.reminders else 'off'}",
+        f"Administrator: {'yes' if viewer.is_admin else 'no'}. Change preferences: /settings",
+    ]))
+
+
+@guard("addmember", ADMIN)
+async def add_member(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """Add a member (a state by its ISO code, or an organisation)."""
+    args = context.args or []
+    if len(args) < 2:
+        raise parsing.BadInput("I need a code and a name.")
+    await create_member(update, context, viewer, parsing.code(args[0]),
+                        parsing.text(" ".join(args[1:]), "name", limit=200))
+
+
+async def create_member(update: Update, context: BotContext, viewer: Viewer, code: str,
+                        name: str) -> None:
+    """Add the member and confirm (shared by the command and the guided form)."""
+    async with context.services.sessions.begin() as session:
+        member = await members.add_member(session, code=code, name=name,
+                                          actor=viewer.telegram_id,
+                                          now=context.services.clock.now())
+    group = esc(member.region or "an organisation, no regional group")
+    await reply(update, f"Added {member_name(member)}: {esc(member.kind)}, {group}.")
+
+
+@guard("removemember", ADMIN)
+async def remove_member(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """Ask for confirmation before removing a member."""
+    if len(context.args or []) != 1:
+        raise parsing.BadInput("Tell me the code of the member to remove.")
+    code = parsing.code(context.args[0])
+    async with context.services.sessions() as session:
+        member = await members.get_member(session, code)
+    if member is None:
+        raise Rejected(f"There is no member with the code {code}.")
+    buttons = InlineKeyboardMarkup([[
+        InlineKeyboardButton(f"Yes, remove {member.code}", callback_data=f"rmm:{member.code}"),
+        InlineKeyboardButton("No, keep it", callback_data="rmm:no"),
+    ]])
+    await reply(update, f"Remove {member_name(member)}? Its history is kept.",
+                reply_markup=buttons)
+
+
+@guard("removemember", ADMIN)
+async def confirm_remove(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """Remove the member once the administrator confirmed (rmm:<code> or rmm:no)."""
+    query = update.callback_query
+    choice = (query.data or "").split(":", 1)[1]
+    if choice == "no":
+        await query.answer()
+        await query.edit_message_text("Nothing was removed.")
+        return
+    async with context.services.sessions.begin() as session:
+        member = await members.remove_member(session, code=parsing.code(choice),
+                                             actor=viewer.telegram_id,
+                                             now=context.services.clock.now())
+    await query.answer("Removed.")
+    await query.edit_message_text(f"Removed {member_name(member)}; its history is kept.",
+                                  parse_mode="HTML")
+
+
+def parse_focal(args: list[str]) -> dict:
+    """`<code> <email> <full name> [telegram id]` -> set_focal's fields."""
+    if len(args) < 3:
+        raise parsing.BadInput("I need a member code, an email address and a full name.")
+    telegram_id = None
+    if len(args) > 3 and args[-1].isascii() and args[-1].isdigit():
+        telegram_id = parsing.telegram_id(args[-1])
+        args = args[:-1]
+    return dict(code=parsing.code(args[0]), email=parsing.email(args[1]),
+                name=parsing.text(" ".join(args[2:]), "name", limit=200),
+                telegram_id=telegram_id)
+
+
+async def save_focal(update: Update, context: BotContext, viewer: Viewer, fields: dict) -> None:
+    """Set the focal point and confirm (shared by the command and the guided form)."""
+    async with context.services.sessions.begin() as session:
+        change = await members.set_focal(session, actor=viewer.telegram_id,
+                                         now=context.services.clock.now(), **fields)
+    text = (f"{esc(change.person.name)} ({esc(change.person.email)}) is now the focal point for "
+            f"{member_name(change.member)}.")
+    if change.previous:
+        text += " Replaced: " + ", ".join(esc(p.name) for p in change.previous) + "."
+    if fields.get("telegram_id"):
+        text += " Their Telegram account is linked."
+    await reply(update, text)
+
+
+@guard("setfocal", ADMIN)
+async def set_focal(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """Set a member's focal point (optionally linking their Telegram id)."""
+    await save_focal(update, context, viewer, parse_focal(context.args or []))

@@ -1,0 +1,158 @@
+"""Action items and their notes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import col, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import audit
+from storage.errors import Rejected
+from storage.models import ActionItem, ActionNote, ActionStatus, Member, Person
+
+OPEN_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    id: int
+    title: str
+    member_code: str
+    member_name: str
+    due_date: date
+    status: str
+    assignee: str | None
+
+    def overdue(self, today: date) -> bool:
+        return self.status in OPEN_STATUSES and self.due_date < today
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    author: str
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ActionDetail:
+    row: ActionRow
+    notes: list[NoteRow]
+    meeting_id: int | None
+
+
+def snapshot(item: ActionItem) -> dict[str, Any]:
+    return {"title": item.title, "member_id": item.member_id,
+            "due_date": item.due_date.isoformat(), "status": item.status}
+
+
+def _rows_query():
+    return (
+        select(ActionItem, Member.code, Member.name, Person.name)
+        .join(Member, Member.id == ActionItem.member_id)
+        .join(Person, Person.id == ActionItem.assignee_id, isouter=True)
+    )
+
+
+def _row(item: ActionItem, code: str, name: str, assignee: str | None) -> ActionRow:
+    return ActionRow(item.id, item.title, code, name, item.due_date, item.status, assignee)
+
+
+async def list_actions(
+    session: AsyncSession, *, today: date, which: str = "open",
+    member_codes: tuple[str, ...] | None = None, person_id: int | None = None,
+) -> list[ActionRow]:
+    """Action items: `which` is open, overdue or all; restricted to members (and/or assignee)."""
+    query = _rows_query().order_by(col(ActionItem.due_date), col(ActionItem.id))
+    if which in ("open", "overdue"):
+        query = query.where(col(ActionItem.status).in_(OPEN_STATUSES))
+    if which == "overdue":
+        query = query.where(ActionItem.due_date < today)
+    conditions = []
+    if member_codes is not None:
+        conditions.append(col(Member.code).in_(member_codes))
+    if person_id is not None:
+        conditions.append(ActionItem.assignee_id == person_id)
+    if conditions:
+        query = query.where(or_(*conditions))
+    return [_row(*found) for found in (await session.exec(query)).all()]
+
+
+async def get_action(session: AsyncSession, action_id: int) -> ActionDetail | None:
+    found = (await session.exec(_rows_query().where(ActionItem.id == action_id))).first()
+    if found is None:
+        return None
+    notes = await session.exec(
+        select(ActionNote).where(ActionNote.action_id == action_id)
+        .order_by(col(ActionNote.created_at), col(ActionNote.id))
+    )
+    return ActionDetail(
+        _row(*found), [NoteRow(n.author, n.text, n.created_at) for n in notes.all()],
+        found[0].meeting_id,
+    )
+
+
+async def _item(session: AsyncSession, action_id: int) -> ActionItem:
+    item = await session.get(ActionItem, action_id)
+    if item is None:
+        raise Rejected(f"There is no action item number {action_id}.")
+    return item
+
+
+async def add_action(
+    session: AsyncSession, *, code: str, due_date: date, title: str, actor: str | int,
+    now: datetime, meeting_id: int | None = None,
+) -> ActionItem:
+    member = (await session.exec(select(Member).where(
+        Member.code == code.upper(), Member.active == True))).first()  # noqa: E712
+    if member is None:
+        raise Rejected(f"There is no member with the code {code.upper()[:12]}.")
+    item = ActionItem(title=title, member_id=member.id, due_date=due_date,
+                      meeting_id=meeting_id, created_at=now, updated_at=now)
+    session.add(item)
+    await session.flush()
+    await audit.record(session, at=now, actor=actor, action="action.add",
+                       subject=f"{item.id} {member.code}", after=snapshot(item))
+    return item
+
+
+async def add_note(
+    session: AsyncSession, *, action_id: int, author: str, text: str, actor: str | int,
+    now: datetime,
+) -> ActionItem:
+    item = await _item(session, action_id)
+    session.add(ActionNote(action_id=action_id, author=author, text=text, created_at=now))
+    before = snapshot(item)
+    if item.status == ActionStatus.OPEN:
+        item.status = ActionStatus.IN_PROGRESS
+    item.updated_at = now
+    session.add(item)
+    await session.flush()
+    await audit.record(session, at=now, actor=actor, action="action.note",
+                       subject=str(action_id), before=before,
+                       after={**snapshot(item), "note": text[:500]})
+    return item
+
+
+async def mark_done(
+    session: AsyncSession, *, action_id: int, author: str, note: str | None, actor: str | int,
+    now: datetime,
+) -> ActionItem:
+    item = await _item(session, action_id)
+    if item.status == ActionStatus.DONE:
+        raise Rejected(f"Action item {action_id} is already done.")
+    if item.status == ActionStatus.CANCELLED:
+        raise Rejected(f"Action item {action_id} was cancelled.")
+    before = snapshot(item)
+    item.status, item.done_at, item.updated_at = ActionStatus.DONE, now, now
+    session.add(item)
+    if note:
+        session.add(ActionNote(action_id=action_id, author=author, text=note, created_at=now))
+    await session.flush()
+    await audit.record(session, at=now, actor=actor, action="action.done",
+                       subject=str(action_id), before=before,
+                       after={**snapshot(item), "note": (note or "")[:500]})
+    return item

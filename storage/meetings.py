@@ -1,0 +1,227 @@
+"""Meetings, who is invited, and attendance."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import audit
+from storage.errors import Rejected
+from storage.models import (
+    Answer,
+    Attendance,
+    Audience,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    Member,
+    Person,
+    Role,
+)
+
+DEFAULT_LENGTH = timedelta(hours=2)
+UID_DOMAIN = "fof.gfmd.example"
+
+
+def snapshot(meeting: Meeting) -> dict[str, Any]:
+    return {
+        "title": meeting.title, "starts_at": meeting.starts_at.isoformat(),
+        "ends_at": meeting.ends_at.isoformat(), "timezone": meeting.timezone,
+        "location": meeting.location, "audience": meeting.audience, "status": meeting.status,
+        "sequence": meeting.sequence,
+    }
+
+
+async def get_meeting(session: AsyncSession, meeting_id: int) -> Meeting | None:
+    return await session.get(Meeting, meeting_id)
+
+
+async def upcoming(
+    session: AsyncSession, now: datetime, *, limit: int | None = None, kind: str | None = None
+) -> list[Meeting]:
+    """Meetings not yet over and not cancelled, soonest first."""
+    query = (
+        select(Meeting)
+        .where(Meeting.ends_at > now, Meeting.status != MeetingStatus.CANCELLED)
+        .order_by(col(Meeting.starts_at), col(Meeting.id))
+    )
+    if kind is not None:
+        query = query.where(Meeting.kind == kind)
+    if limit is not None:
+        query = query.limit(limit)
+    return list((await session.exec(query)).all())
+
+
+async def between(session: AsyncSession, start: datetime, end: datetime) -> list[Meeting]:
+    """Meetings starting in [start, end), cancelled ones included (they show as cancelled)."""
+    query = (
+        select(Meeting)
+        .where(Meeting.starts_at >= start, Meeting.starts_at < end)
+        .order_by(col(Meeting.starts_at), col(Meeting.id))
+    )
+    return list((await session.exec(query)).all())
+
+
+def kind_for(audience: str) -> str:
+    return {Audience.STEERING: MeetingKind.STEERING,
+            Audience.TROIKA: MeetingKind.TROIKA}.get(audience, MeetingKind.FRIENDS)
+
+
+async def add_meeting(
+    session: AsyncSession, *, title: str, starts_at: datetime, timezone: str, location: str,
+    audience: str, actor: str | int, now: datetime, ends_at: datetime | None = None,
+    kind: str | None = None,
+) -> Meeting:
+    if starts_at <= now:
+        raise Rejected("That time has already passed.")
+    meeting = Meeting(
+        title=title, kind=kind or kind_for(audience), starts_at=starts_at,
+        ends_at=ends_at or starts_at + DEFAULT_LENGTH, timezone=timezone, location=location,
+        audience=audience, uid=f"{uuid.uuid4()}@{UID_DOMAIN}", created_at=now, updated_at=now,
+    )
+    session.add(meeting)
+    await session.flush()
+    await audit.record(session, at=now, actor=actor, action="meeting.add",
+                       subject=f"{meeting.id} {title}", after=snapshot(meeting))
+    return meeting
+
+
+async def _changeable(session: AsyncSession, meeting_id: int, now: datetime) -> Meeting:
+    meeting = await get_meeting(session, meeting_id)
+    if meeting is None:
+        raise Rejected(f"There is no meeting number {meeting_id}.")
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise Rejected(f"Meeting {meeting_id} is cancelled.")
+    if meeting.starts_at <= now:
+        raise Rejected(f"Meeting {meeting_id} has already started.")
+    return meeting
+
+
+async def move_meeting(
+    session: AsyncSession, *, meeting_id: int, starts_at: datetime, actor: str | int,
+    now: datetime,
+) -> Meeting:
+    """Move a meeting, keeping its length; the raised sequence updates everyone's calendars."""
+    meeting = await _changeable(session, meeting_id, now)
+    if starts_at <= now:
+        raise Rejected("That time has already passed.")
+    if starts_at == meeting.starts_at:
+        raise Rejected(f"Meeting {meeting_id} already starts then.")
+    before = snapshot(meeting)
+    length = meeting.ends_at - meeting.starts_at
+    meeting.starts_at, meeting.ends_at = starts_at, starts_at + length
+    meeting.status, meeting.sequence, meeting.updated_at = MeetingStatus.MOVED, \
+        meeting.sequence + 1, now
+    session.add(meeting)
+    await session.flush()
+    await audit.record(session, at=now, actor=actor, action="meeting.move",
+                       subject=f"{meeting.id} {meeting.title}", before=before,
+                       after=snapshot(meeting))
+    return meeting
+
+
+async def cancel_meeting(
+    session: AsyncSession, *, meeting_id: int, actor: str | int, now: datetime
+) -> Meeting:
+    meeting = await _changeable(session, meeting_id, now)
+    before = snapshot(meeting)
+    meeting.status, meeting.sequence, meeting.updated_at = MeetingStatus.CANCELLED, \
+        meeting.sequence + 1, now
+    session.add(meeting)
+    await session.flush()
+    await audit.record(session, at=now, actor=actor, action="meeting.cancel",
+                       subject=f"{meeting.id} {meeting.title}", before=before,
+                       after=snapshot(meeting))
+    return meeting
+
+
+def _invited_members(audience: str):
+    query = select(Member).where(Member.active == True)  # noqa: E712
+    if audience == Audience.STEERING:
+        query = query.where(Member.steering == True)  # noqa: E712
+    elif audience == Audience.TROIKA:
+        query = query.where(col(Member.troika).is_not(None))
+    return query
+
+
+async def invited_members(session: AsyncSession, meeting: Meeting) -> list[Member]:
+    members = (await session.exec(_invited_members(meeting.audience))).all()
+    return sorted(members, key=lambda m: m.name)
+
+
+async def is_invited(session: AsyncSession, meeting: Meeting, person_id: int) -> bool:
+    """Everyone is invited to meetings for all; otherwise contacts of invited members."""
+    if meeting.audience == Audience.ALL:
+        return True
+    invited = {m.id for m in await invited_members(session, meeting)}
+    roles = await session.exec(select(Role.member_id).where(Role.person_id == person_id))
+    return bool(invited & set(roles.all()))
+
+
+async def answer_of(session: AsyncSession, meeting_id: int, person_id: int) -> str | None:
+    found = await session.exec(select(Attendance.answer).where(
+        Attendance.meeting_id == meeting_id, Attendance.person_id == person_id))
+    return found.first()
+
+
+async def set_attendance(
+    session: AsyncSession, *, meeting_id: int, person_id: int, answer: Answer, now: datetime
+) -> Meeting:
+    """Store a person's answer; it can change until the meeting starts."""
+    meeting = await _changeable(session, meeting_id, now)
+    if not await is_invited(session, meeting, person_id):
+        raise Rejected("This meeting is not open to the members you represent.")
+    row = (await session.exec(select(Attendance).where(
+        Attendance.meeting_id == meeting_id, Attendance.person_id == person_id))).first()
+    if row is None:
+        row = Attendance(meeting_id=meeting_id, person_id=person_id, answer=answer,
+                         updated_at=now)
+    row.answer, row.updated_at = answer, now
+    session.add(row)
+    await session.flush()
+    return meeting
+
+
+@dataclass
+class AttendanceReport:
+    meeting: Meeting
+    # member name -> [(person name, answer)]
+    answers: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    unanswered: list[str] = field(default_factory=list)  # invited members without any answer
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+async def attendance_report(session: AsyncSession, meeting_id: int) -> AttendanceReport:
+    meeting = await get_meeting(session, meeting_id)
+    if meeting is None:
+        raise Rejected(f"There is no meeting number {meeting_id}.")
+    report = AttendanceReport(meeting, counts={a.value: 0 for a in Answer})
+    rows = (await session.exec(
+        select(Attendance.answer, Person.id, Person.name)
+        .join(Person, Person.id == Attendance.person_id)
+        .where(Attendance.meeting_id == meeting_id)
+        .order_by(Person.name)
+    )).all()
+    roles = (await session.exec(
+        select(Role.person_id, Member.id, Member.name).join(Member, Member.id == Role.member_id)
+    )).all()
+    members_of: dict[int, set[tuple[int, str]]] = {}
+    for person_id, member_id, member_name in roles:
+        members_of.setdefault(person_id, set()).add((member_id, member_name))
+    answered_members: set[int] = set()
+    for answer, person_id, person_name in rows:
+        report.counts[answer] = report.counts.get(answer, 0) + 1
+        memberships = sorted(members_of.get(person_id, set()), key=lambda m: m[1]) or [
+            (0, "No member")]
+        for member_id, member_name in memberships:
+            answered_members.add(member_id)
+            report.answers.setdefault(member_name, []).append((person_name, answer))
+    report.answers = dict(sorted(report.answers.items()))
+    report.unanswered = [m.name for m in await invited_members(session, meeting)
+                         if m.id not in answered_members]
+    return report

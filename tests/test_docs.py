@@ -1,0 +1,16 @@
+"""The command reference in docs/commands.md matches /help (handlers.basic.COMMANDS)."""
+
+from pathlib import Path
+
+from handlers.basic import COMMANDS, USAGE
+
+REFERENCE = Path(__file__).parent.parent / "docs" / "commands.md"
+
+
+def test_reference_lists_every_command_of_help_with_its_example():
+    text = REFERENCE.read_text(encoding="utf-8")
+    for entry in COMMANDS:
+        example = entry.example.replace("|", "\\|")
+        form = USAGE.get((entry.command, entry.role), f"/{entry.command}").replace("|", "\\|")
+        row = f"| /{entry.command} | `{form}` | {entry.summary} | `{example}` |"
+        assert row in text, row
