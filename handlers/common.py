@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Awaitable, Callable
 from html import escape
@@ -11,7 +10,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
 from bot.context import BotContext
-from storage import audit
 from storage.people import Viewer, get_viewer
 
 log = logging.getLogger(__name__)
@@ -37,36 +35,6 @@ def esc(value: object) -> str:
     return escape(str(value), quote=False)
 
 
-def admin_only(handler: Handler) -> Handler:
-    """Refuse non-administrators with one sentence, and audit the attempt."""
-
-    @functools.wraps(handler)
-    async def wrapper(update: Update, context: BotContext) -> object:
-        viewer = await viewer_of(update, context)
-        if viewer.is_admin:
-            return await handler(update, context)
-        attempted = (update.effective_message.text or "") if update.effective_message else ""
-        if update.callback_query is not None:
-            attempted = update.callback_query.data or ""
-        log.warning("refused %s to non-admin %s", handler.__name__, viewer.telegram_id)
-        async with context.services.sessions.begin() as session:
-            await audit.record(
-                session,
-                at=context.services.clock.now(),
-                actor=viewer.telegram_id,
-                action=audit.DENIED,
-                subject=handler.__name__,
-                after={"attempted": attempted[:200]},
-            )
-        if update.callback_query is not None:
-            await update.callback_query.answer("Only administrators may do this.", show_alert=True)
-        else:
-            await reply(update, "Sorry, only administrators of the support structure may do this.")
-        return None
-
-    return wrapper
-
-
 async def on_error(update: object, context: BotContext) -> None:
     """Log the failure first, then tell the user something useful."""
     log.error("error while handling an update", exc_info=context.error)
@@ -80,7 +48,7 @@ async def on_error(update: object, context: BotContext) -> None:
             log.warning("could not tell the user about the error", exc_info=True)
 
 
-__all__ = ["ParseMode", "admin_only", "esc", "on_error", "reply", "viewer_of"]
+__all__ = ["ParseMode", "esc", "on_error", "reply", "viewer_of"]
 
 
 # Telegram refuses messages over 4096 characters; leave room for the page footer and markup.

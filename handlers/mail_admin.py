@@ -8,15 +8,18 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.context import BotContext
 from bot.mail.digest import build_digests, preview_digest
 from bot.mail.operator import outbox_summary, summary_lines
-from handlers.common import admin_only, esc, reply
+from handlers.basic import ADMIN
+from handlers.common import esc, reply
+from handlers.guard import guard
 from storage import audit, mailing, outbox
+from storage.people import Viewer
 
 RETRY_FAILURES = "outbox:retry"
 TELEGRAM_LIMIT = 3900  # under Telegram's 4096 characters, with room for markup
 
 
-@admin_only
-async def digest_command(update: Update, context: BotContext) -> None:
+@guard("digest", ADMIN)
+async def digest_command(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Build the digest now, or preview your own digest by email."""
     services, now = context.services, context.services.clock.now()
     if context.args and context.args[0].lower() == "preview":
@@ -54,8 +57,8 @@ def _chunks(lines: list[str]) -> list[str]:
     return chunks + ([current] if current else [])
 
 
-@admin_only
-async def outbox_command(update: Update, context: BotContext) -> None:
+@guard("outbox", ADMIN)
+async def outbox_command(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Show mail counts, the oldest pending message and every failure."""
     summary = await outbox_summary(context.services)
     chunks = _chunks(summary_lines(summary))
@@ -69,8 +72,8 @@ async def outbox_command(update: Update, context: BotContext) -> None:
     await reply(update, chunks[-1], reply_markup=markup)
 
 
-@admin_only
-async def retry_failures(update: Update, context: BotContext) -> None:
+@guard("outbox", ADMIN)
+async def retry_failures(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Put every failed message back in the queue."""
     services, now = context.services, context.services.clock.now()
     async with services.sessions.begin() as session:
