@@ -64,9 +64,8 @@ async def audit_log(update: Update, context: BotContext, viewer: Viewer) -> None
     lines = [f"<b>Latest {len(entries)} changes</b>"]
     zone = _zone(context, viewer)
     for e in entries:
-        change = ""
-        if e.before is not None or e.after is not None:
-            change = f"\n  {esc(_short(e.before))} → {esc(_short(e.after))}"
+        change = audit.describe(e.before, e.after)
+        change = f"\n  {esc(_short(change))}" if change else ""
         lines.append(f"• {moment(e.at, zone)} {esc(e.actor)} <b>{esc(e.action)}</b> "
                      f"{esc(e.subject)}{change}")
     await reply_long(update, context, lines)
@@ -77,8 +76,7 @@ def _zone(context: BotContext, viewer: Viewer) -> str:
     return viewer.timezone if viewer.is_linked else context.services.settings.timezone
 
 
-def _short(value: object, limit: int = 300) -> str:
-    text = "—" if value is None else str(value)
+def _short(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -52,3 +52,27 @@ async def since(session: AsyncSession, moment: datetime) -> list[AuditEntry]:
         .order_by(col(AuditEntry.at), col(AuditEntry.id))
     )
     return list(result.all())
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def describe(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    """What an entry changed, in words: only the fields that differ."""
+    if before is None and after is None:
+        return ""
+    if before is None:
+        shown = {k: v for k, v in (after or {}).items() if v not in (None, "", False)}
+        return "new: " + ", ".join(f"{k} {_show(v)}" for k, v in shown.items())
+    if after is None:
+        return "removed: " + ", ".join(f"{k} {_show(v)}" for k, v in before.items()
+                                       if v not in (None, "", False))
+    keys = [k for k in {**before, **after} if before.get(k) != after.get(k)]
+    if not keys:
+        return "no change"
+    return "; ".join(f"{k}: {_show(before.get(k))} → {_show(after.get(k))}" for k in keys)

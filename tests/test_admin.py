@@ -116,7 +116,7 @@ async def test_audit_shows_before_and_after(bot, services, data):
     assert "<b>Latest 2 changes</b>" in text
     assert "900999 <b>denied</b> addmember" in text
     assert "<b>troika.set</b> present" in text and "&#x27;holder&#x27;" not in text
-    assert "'holder': 'BE'" in text and "'holder': 'MX'" in text
+    assert "holder: BE → MX" in text
     assert "between 1 and 200" in await ask(bot, ADMIN, "/audit 5000")
 
 

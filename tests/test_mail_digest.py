@@ -146,3 +146,18 @@ async def test_preview_goes_only_to_the_asking_admin(services, clock, mail_sink)
     assert "Feasibility study" in parsed(raw).get_body(("plain",)).get_content()
     async with services.sessions() as session:
         assert (await session.get(Person, sample.people["rahim"])).last_digest_at is None
+
+
+async def test_changes_written_by_the_bot_commands_read_well(services, clock):
+    """The digest words the audit entries that the real storage functions write."""
+    from storage import actions, members
+
+    sample = await seed(services)
+    clock.advance(timedelta(hours=1))
+    async with services.sessions.begin() as session:
+        await members.set_troika(session, role="past", code="MX", actor="cli", now=clock.now())
+        await actions.mark_done(session, action_id=sample.pilot, author="Mikko", note=None,
+                                actor="cli", now=clock.now())
+    maria = texts_by_email(await build_digests(services, clock.now()))[EMAILS["maria"]]
+    assert "Troika: the past seat now belongs to MX" in maria
+    assert "Action done: Pilot on measuring the impacts of migration policies" in maria

@@ -140,3 +140,13 @@ async def test_audit_since_skips_refusals(services):
     async with services.sessions() as session:
         entries = await audit.since(session, NOW - timedelta(days=1))
     assert [e.action for e in entries] == ["member.add"]
+
+
+def test_audit_describe_shows_only_what_changed():
+    before = {"code": "MU", "steering": False, "troika": None}
+    assert audit.describe(before, {**before, "steering": True}) == "steering: no → yes"
+    assert audit.describe(None, {"code": "MU", "name": "Mauritius", "troika": None}) == (
+        "new: code MU, name Mauritius"
+    )
+    assert audit.describe({"code": "MU"}, None) == "removed: code MU"
+    assert audit.describe(None, None) == ""

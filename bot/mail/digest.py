@@ -109,28 +109,34 @@ QUEUED, WOULD_QUEUE, ALREADY, EMPTY, OFF = (
 # What changed: audit entries in words
 
 
-_CHANGE_WORDS = [
-    # (words that must all appear in the audit action, sentence)
-    (("member", "add"), "New member: {subject}"),
-    (("member", "remove"), "Member removed: {subject}"),
-    (("focal",), "Focal point changed: {subject}"),
-    (("troika",), "Troika changed: {subject}"),
-    (("steering", "add"), "Joined the steering group: {subject}"),
-    (("steering", "remove"), "Left the steering group: {subject}"),
-    (("meeting", "move"), "Meeting moved: {subject}"),
-    (("meeting", "cancel"), "Meeting cancelled: {subject}"),
-    (("meeting", "add"), "New meeting: {subject}"),
-    (("action", "done"), "Action done: {subject}"),
-]
+def _name(entry: AuditEntry) -> str:
+    """The member's name and code, or the meeting's or action's title, from the entry."""
+    values = entry.after or entry.before or {}
+    if "code" in values and "name" in values:
+        return f"{values['name']} ({values['code']})"
+    return str(values.get("title") or entry.subject or "?")
+
+
+# The audit actions readers care about (storage writes these names), in words.
+_CHANGES = {
+    "member.add": lambda e: f"New member: {_name(e)}",
+    "member.remove": lambda e: f"Member removed: {_name(e)}",
+    "focal.set": lambda e: f"New focal point for {e.subject}",
+    "troika.set": lambda e: f"Troika: the {e.subject} seat now belongs to "
+                            f"{(e.after or {}).get('holder', '?')}",
+    "steering.add": lambda e: f"Joined the steering group: {_name(e)}",
+    "steering.remove": lambda e: f"Left the steering group: {_name(e)}",
+    "meeting.add": lambda e: f"New meeting: {_name(e)}",
+    "meeting.move": lambda e: f"Meeting moved: {_name(e)}",
+    "meeting.cancel": lambda e: f"Meeting cancelled: {_name(e)}",
+    "action.done": lambda e: f"Action done: {_name(e)}",
+}
 
 
 def describe_change(entry: AuditEntry) -> str | None:
     """A sentence for a change readers care about; None for the others (admins, notes...)."""
-    action = entry.action.lower()
-    for words, sentence in _CHANGE_WORDS:
-        if all(word in action for word in words):
-            return sentence.format(subject=entry.subject or "?")
-    return None
+    sentence = _CHANGES.get(entry.action)
+    return sentence(entry) if sentence else None
 
 
 # ---------------------------------------------------------------------------------------------
