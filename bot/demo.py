@@ -20,6 +20,7 @@ from bot import demo_data
 from bot.app import build_application
 from bot.clock import FixedClock
 from bot.config import load_settings
+from bot.logging_setup import setup_logging
 from bot.mailsink import MailSink
 from bot.offline import ApiCall, OfflineBot, OfflineRequest, user
 from bot.services import Services, open_services
@@ -54,11 +55,12 @@ def script(meeting_id: int) -> list[Turn]:
         Turn(FOCAL_MEXICO, "/whoami", "A linked focal point checks her record"),
         Turn(FOCAL_MEXICO, "who is the focal point for Finland?", "A plain question"),
         Turn(FOCAL_MEXICO, "what is overdue?", "Another plain question"),
-        Turn(ADMIN, "/help", "An administrator reads their help"),
+        Turn(DELEGATE, "/help", "What may a delegate use?"),
         Turn(ADMIN, "/addmember MU Mauritius", "An administrator adds a member"),
         Turn(ADMIN, "/steering add MU", "... and puts it on the steering group"),
         Turn(DELEGATE, "/addmember XX Nowhere", "A delegate tries an admin command"),
         Turn(ADMIN, "/audit 3", "The audit entries those changes made"),
+        Turn(ADMIN, "/outbox", "Mail so far: the sweep and the digest have not run yet"),
     ]
 
 
@@ -179,6 +181,8 @@ async def run_demo(folder: Path, *, interactive: bool = False) -> int:
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
+    # The console shows the conversation; the product's log lines go to a file.
+    setup_logging("INFO", stream=(folder / "demo.log").open("w", encoding="utf-8"))
     mail_folder = folder / "mail"
     with MailSink(mail_folder) as sink:
         settings = load_settings(
@@ -213,6 +217,6 @@ async def run_demo(folder: Path, *, interactive: bool = False) -> int:
     print("\n".join(describe_mail(mail_folder)))
     print(f"  mail: {mail['reminders']} reminders and notices, {mail['digests']} digests queued; "
           f"{mail['sent']} delivered (Telegram copies included), {mail['failed']} failed")
-    print(f"  database: {folder / 'demo.db'}")
+    print(f"  database: {folder / 'demo.db'}; log: {folder / 'demo.log'}")
     print("  chat yourself: .venv/bin/fof-bot demo --interactive")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TextIO
 
 
 class RedactSecrets(logging.Filter):
@@ -27,8 +28,10 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def setup_logging(level: str = "INFO", secrets: list[str] | None = None) -> None:
-    handler = logging.StreamHandler()
+def setup_logging(
+    level: str = "INFO", secrets: list[str] | None = None, stream: TextIO | None = None
+) -> None:
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secrets or []))
     root = logging.getLogger()
@@ -37,3 +40,5 @@ def setup_logging(level: str = "INFO", secrets: list[str] | None = None) -> None
     # httpx logs every request URL at INFO, and the URL holds the bot token.
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Alembic announces every migration step at INFO; operators only need to hear of problems.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -131,6 +131,7 @@ USAGE: dict[tuple[str, str], str] = {
     ("admin", ADMIN): "/admin add|remove <telegram id>",
     ("attendance", ADMIN): "/attendance <id>",
     ("audit", ADMIN): "/audit [n]",
+    ("digest", ADMIN): "/digest [preview]",
 }
 
 

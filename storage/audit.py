@@ -66,6 +66,8 @@ def describe(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str
     """What an entry changed, in words: only the fields that differ."""
     if before is None and after is None:
         return ""
+    if before is None and after is not None and set(after) == {"attempted"}:
+        return f"attempted: {after['attempted']}"
     if before is None:
         shown = {k: v for k, v in (after or {}).items() if v not in (None, "", False)}
         return "new: " + ", ".join(f"{k} {_show(v)}" for k, v in shown.items())
