@@ -14,9 +14,9 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.actions import OPEN_STATUSES
 from storage.models import (
     ActionItem,
-    ActionStatus,
     Attendance,
     Audience,
     Meeting,
@@ -27,7 +27,6 @@ from storage.models import (
     RoleKind,
 )
 
-OPEN_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 MAIL_ROLES = (RoleKind.FOCAL_POINT, RoleKind.STEERING_REP)
 
 
