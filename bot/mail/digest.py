@@ -143,10 +143,16 @@ def describe_change(entry: AuditEntry) -> str | None:
 # Building
 
 
-async def digest_content(
-    session: AsyncSession, recipient: Recipient, roster: Roster, now: datetime,
+def _changes_since(recipient: Recipient, now: datetime) -> datetime:
+    lookback = FIRST_LOOKBACK.get(recipient.digest, timedelta(days=7))  # type: ignore[call-overload]
+    return recipient.last_digest_at or now - lookback
+
+
+def digest_content(
+    recipient: Recipient, roster: Roster, now: datetime,
     *, meetings: list[Meeting], actions: list[ActionInfo],
     answers: dict[tuple[int, int], str], audiences: dict[str, set[int]],
+    changes: list[AuditEntry],
 ) -> DigestContent:
     zone = ZoneInfo(recipient.timezone)
     today = now.astimezone(zone).date()
@@ -175,10 +181,9 @@ async def digest_content(
         listed = {line.action.id for line in content.actions}
         content.steering_actions = [line(a) for a in actions
                                     if a.member_id in steering_ids and a.id not in listed]
-    lookback = FIRST_LOOKBACK.get(recipient.digest, timedelta(days=7))  # type: ignore[call-overload]
-    since = recipient.last_digest_at or now - lookback
-    for entry in await audit.since(session, since):
-        if entry.at <= now and (sentence := describe_change(entry)) is not None:
+    since = _changes_since(recipient, now)
+    for entry in changes:
+        if since < entry.at <= now and (sentence := describe_change(entry)) is not None:
             content.changes.append(sentence)
     return content
 
@@ -219,7 +224,11 @@ async def _inputs(session: AsyncSession, now: datetime):
     actions = await mailing.open_actions(session)
     answers = await mailing.answers(session, [m.id for m in meetings if m.id is not None])
     audiences = {a: {r.person_id for r in roster.audience(a)} for a in Audience}
-    return roster, dict(meetings=meetings, actions=actions, answers=answers, audiences=audiences)
+    # One query for every recipient's "what changed", from the earliest point anyone needs.
+    earliest = min((_changes_since(r, now) for r in roster.people.values()), default=now)
+    changes = await audit.since(session, earliest)
+    return roster, dict(meetings=meetings, actions=actions, answers=answers, audiences=audiences,
+                        changes=changes)
 
 
 async def build_digests(
@@ -248,7 +257,7 @@ async def build_digests(
             if only_email is None and recipient.digest not in frequencies:
                 report.entries.append(DigestEntry(recipient.email, recipient.name, "", OFF))
                 continue
-            content = await digest_content(session, recipient, roster, now, **inputs)
+            content = digest_content(recipient, roster, now, **inputs)
             if content.empty and settings.digest_skip_empty and only_email is None:
                 report.entries.append(DigestEntry(recipient.email, recipient.name, "", EMPTY))
                 continue
@@ -288,7 +297,7 @@ async def preview_digest(
                        person_email.lower()), people[0] if people else None)
         if chosen is None:
             return DigestEntry(to_address, to_name, "", "nobody receives a digest yet")
-        content = await digest_content(session, chosen, roster, now, **inputs)
+        content = digest_content(chosen, roster, now, **inputs)
         key = f"preview:{now.isoformat(timespec='seconds')}:{chosen.person_id}:{to_address}"
         subject, text, body = digest_message(
             settings, key=key, content=content, now=now, to_address=to_address,
