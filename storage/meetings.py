@@ -115,26 +115,27 @@ async def move_meeting(
     before = snapshot(meeting)
     length = meeting.ends_at - meeting.starts_at
     meeting.starts_at, meeting.ends_at = starts_at, starts_at + length
-    meeting.status, meeting.sequence, meeting.updated_at = MeetingStatus.MOVED, \
-        meeting.sequence + 1, now
-    session.add(meeting)
-    await session.flush()
-    await audit.record(session, at=now, actor=actor, action="meeting.move",
-                       subject=f"{meeting.id} {meeting.title}", before=before,
-                       after=snapshot(meeting))
-    return meeting
+    return await _announce_change(session, meeting, before, MeetingStatus.MOVED,
+                                  action="meeting.move", actor=actor, now=now)
 
 
 async def cancel_meeting(
     session: AsyncSession, *, meeting_id: int, actor: str | int, now: datetime
 ) -> Meeting:
     meeting = await _changeable(session, meeting_id, now)
-    before = snapshot(meeting)
-    meeting.status, meeting.sequence, meeting.updated_at = MeetingStatus.CANCELLED, \
-        meeting.sequence + 1, now
+    return await _announce_change(session, meeting, snapshot(meeting), MeetingStatus.CANCELLED,
+                                  action="meeting.cancel", actor=actor, now=now)
+
+
+async def _announce_change(
+    session: AsyncSession, meeting: Meeting, before: dict[str, Any], status: str, *,
+    action: str, actor: str | int, now: datetime,
+) -> Meeting:
+    """Every change raises SEQUENCE, so calendars replace the event they already hold."""
+    meeting.status, meeting.sequence, meeting.updated_at = status, meeting.sequence + 1, now
     session.add(meeting)
     await session.flush()
-    await audit.record(session, at=now, actor=actor, action="meeting.cancel",
+    await audit.record(session, at=now, actor=actor, action=action,
                        subject=f"{meeting.id} {meeting.title}", before=before,
                        after=snapshot(meeting))
     return meeting
