@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
-from bot.context import BotContext
 from bot.services import Services
-from handlers import register_handlers
+from handlers.context import BotContext
+from handlers.registry import register_handlers
 
 
 def build_application(
@@ -26,6 +28,9 @@ def build_application(
         .base_url(f"{root}/bot{{token}}")
         .base_file_url(f"{root}/file/bot{{token}}")
         .context_types(ContextTypes(context=BotContext))
+        # Every text we send is HTML with user values escaped; no link previews.
+        .defaults(Defaults(parse_mode=ParseMode.HTML,
+                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
         # Conversations (guided forms) need updates of one user processed in order.
         .concurrent_updates(False)
     )

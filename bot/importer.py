@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from bot import parsing
 from bot.clock import Clock
 from bot.config import Settings
-from handlers import parsing
 from storage import members
 from storage.errors import Rejected
 from storage.models import MemberKind

@@ -11,7 +11,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.scheduling import start_background
 from bot.services import open_services
-from handlers import set_bot_commands
+from handlers.menus import set_bot_commands
 
 log = logging.getLogger(__name__)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -20,6 +21,13 @@ class Services:
     clock: Clock
     engine: AsyncEngine
     sessions: db.SessionFactory
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def today(self) -> date:
+        """Today in the secretariat's time zone: due dates are days there."""
+        return self.clock.now().astimezone(self.settings.tz).date()
 
 
 @asynccontextmanager

@@ -6,12 +6,11 @@ from datetime import date
 
 from telegram import Update
 
-from bot.context import BotContext
-from handlers import parsing
-from handlers.basic import ADMIN, LINKED
+from bot import parsing
+from bot.dates import short_day, short_moment
 from handlers.common import esc, reply, reply_long
-from handlers.formatting import action_line, day, moment
-from handlers.guard import guard
+from handlers.context import BotContext
+from handlers.formatting import action_line
 from storage import actions, members
 from storage.errors import Rejected
 from storage.people import Viewer
@@ -59,7 +58,6 @@ async def actions_lines(context: BotContext, viewer: Viewer, which: str = "open"
             "Details: /action <i>number</i>"]
 
 
-@guard("actions", LINKED)
 async def list_actions(update: Update, context: BotContext, viewer: Viewer) -> None:
     """List action items: open (default), overdue, mine, all, or a member's."""
     argument = " ".join(context.args or []).strip()
@@ -78,7 +76,6 @@ def _action_id(context: BotContext) -> int:
     return parsing.number(context.args[0], "action item")
 
 
-@guard("action", LINKED)
 async def show_action(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Show one action item with its history."""
     if len(context.args or []) != 1:
@@ -93,7 +90,7 @@ async def show_action(update: Update, context: BotContext, viewer: Viewer) -> No
         lines.append(f"Assigned to {esc(detail.row.assignee)}")
     if detail.meeting_id:
         lines.append(f"From meeting /meeting {detail.meeting_id}")
-    lines += [f"• {moment(n.at, viewer.timezone, viewer.language)} {esc(n.author)}: "
+    lines += [f"• {short_moment(n.at, viewer.timezone, viewer.language)} {esc(n.author)}: "
               f"{esc(n.text)}" for n in detail.notes] or ["No notes yet."]
     await reply_long(update, context, lines)
 
@@ -109,7 +106,6 @@ async def _check_owner(context: BotContext, viewer: Viewer, action_id: int) -> N
                        "change this action item.")
 
 
-@guard("done", LINKED)
 async def done(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Mark an action item done, with an optional note."""
     action_id = _action_id(context)
@@ -123,7 +119,6 @@ async def done(update: Update, context: BotContext, viewer: Viewer) -> None:
     await reply(update, f"Action item {action_id} is done. Thank you!")
 
 
-@guard("note", LINKED)
 async def note(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Add a note to an action item."""
     action_id = _action_id(context)
@@ -152,10 +147,9 @@ async def create_action(update: Update, context: BotContext, viewer: Viewer,
         item = await actions.add_action(session, actor=viewer.telegram_id,
                                         now=context.services.clock.now(), **fields)
     await reply(update, f"Added action item {item.id}: {esc(item.title)}, due "
-                        f"{day(item.due_date, viewer.language)}.")
+                        f"{short_day(item.due_date, viewer.language)}.")
 
 
-@guard("addaction", ADMIN)
 async def add_action(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Add an action item for a member."""
     await create_action(update, context, viewer, parse_new_action(context.args or []))

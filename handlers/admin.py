@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import importer
-from bot.context import BotContext
-from handlers import parsing
-from handlers.basic import ADMIN
+from bot import importer, parsing
+from bot.dates import short_moment
 from handlers.common import esc, reply, reply_long
-from handlers.formatting import moment
-from handlers.guard import guard
+from handlers.context import BotContext
+from handlers.menus import admin_menu
 from storage import audit, people
 from storage.people import Viewer
 
@@ -18,7 +16,6 @@ AUDIT_DEFAULT, AUDIT_MAX = 10, 200
 KEPT_IMPORTS = 5
 
 
-@guard("admin", ADMIN)
 async def admin(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Add or remove an administrator by numeric Telegram id."""
     args = context.args or []
@@ -31,14 +28,11 @@ async def admin(update: Update, context: BotContext, viewer: Viewer) -> None:
             await people.add_admin(session, telegram_id, actor=viewer.telegram_id, at=now)
         else:
             await people.remove_admin(session, telegram_id, actor=viewer.telegram_id, at=now)
-    from handlers import admin_menu  # the command menu follows the role
-
     await admin_menu(context.application, telegram_id, is_admin=args[0].lower() == "add")
     verb = "is now" if args[0].lower() == "add" else "is no longer"
     await reply(update, f"{telegram_id} {verb} an administrator.")
 
 
-@guard("admins", ADMIN)
 async def admins(update: Update, context: BotContext, viewer: Viewer) -> None:
     """List the administrators."""
     async with context.services.sessions() as session:
@@ -46,11 +40,10 @@ async def admins(update: Update, context: BotContext, viewer: Viewer) -> None:
     lines = [f"<b>Administrators</b> ({len(found)})"]
     zone = _zone(context, viewer)
     lines += [f"• {a.telegram_id}{' — ' + esc(name) if name else ''} (added by "
-              f"{esc(a.added_by)}, {moment(a.added_at, zone)})" for a, name in found]
+              f"{esc(a.added_by)}, {short_moment(a.added_at, zone)})" for a, name in found]
     await reply_long(update, context, lines)
 
 
-@guard("audit", ADMIN)
 async def audit_log(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Show the latest audit entries."""
     args = context.args or []
@@ -66,7 +59,7 @@ async def audit_log(update: Update, context: BotContext, viewer: Viewer) -> None
     for e in entries:
         change = audit.describe(e.before, e.after)
         change = f"\n  {esc(_short(change))}" if change else ""
-        lines.append(f"• {moment(e.at, zone)} {esc(e.actor)} <b>{esc(e.action)}</b> "
+        lines.append(f"• {short_moment(e.at, zone)} {esc(e.actor)} <b>{esc(e.action)}</b> "
                      f"{esc(e.subject)}{change}")
     await reply_long(update, context, lines)
 
@@ -80,7 +73,6 @@ def _short(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-@guard("import", ADMIN)
 async def upload(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Check a CSV file sent to the bot and offer to import it."""
     document = update.effective_message.document
@@ -108,7 +100,6 @@ async def upload(update: Update, context: BotContext, viewer: Viewer) -> None:
     await reply(update, "Import now?", reply_markup=buttons)
 
 
-@guard("import", ADMIN)
 async def confirm_import(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Import the valid rows of a checked file once the administrator confirmed."""
     query = update.callback_query

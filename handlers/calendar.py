@@ -7,13 +7,12 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.context import BotContext
+from bot import parsing
+from bot.dates import short_moment
 from bot.ics import meeting_calendar
-from handlers import parsing
-from handlers.basic import ADMIN, EVERYONE
-from handlers.common import argument_text, esc, reply, reply_long, viewer_of
-from handlers.formatting import ANSWER_LABEL, meeting_details, meeting_line, moment
-from handlers.guard import guard
+from handlers.common import argument_text, esc, reply, reply_long
+from handlers.context import BotContext
+from handlers.formatting import ANSWER_LABEL, meeting_details, meeting_line
 from storage import meetings
 from storage.errors import Rejected
 from storage.models import Answer, Meeting
@@ -49,13 +48,11 @@ async def meetings_lines(
             "Details and calendar file: /meeting <i>number</i>"]
 
 
-@guard("next", EVERYONE)
 async def next_meeting(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Show the next meeting."""
     await reply(update, await next_text(context, viewer))
 
 
-@guard("meetings", EVERYONE)
 async def list_meetings(update: Update, context: BotContext, viewer: Viewer) -> None:
     """List upcoming meetings."""
     await reply_long(update, context, await meetings_lines(context, viewer))
@@ -70,7 +67,6 @@ def attendance_buttons(meeting: Meeting, answer: str | None) -> InlineKeyboardMa
     return InlineKeyboardMarkup([row])
 
 
-@guard("meeting", EVERYONE)
 async def show_meeting(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Show one meeting with attendance buttons and send its .ics file."""
     if len(context.args or []) != 1:
@@ -96,11 +92,10 @@ async def show_meeting(update: Update, context: BotContext, viewer: Viewer) -> N
     )
 
 
-async def attend(update: Update, context: BotContext) -> None:
+async def attend(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Store the answer from an attendance button (att:<meeting>:<yes|no|maybe>)."""
     query = update.callback_query
     _, meeting_text, value = (query.data or "att::").split(":", 2)
-    viewer = await viewer_of(update, context)
     if viewer.person_id is None:
         await query.answer("Link your account first: /link your email.", show_alert=True)
         return
@@ -119,7 +114,6 @@ async def attend(update: Update, context: BotContext) -> None:
     await query.edit_message_reply_markup(attendance_buttons(meeting, value))
 
 
-@guard("attendance", ADMIN)
 async def attendance(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Show who answered what for a meeting, by member, and who has not answered."""
     if len(context.args or []) != 1:
@@ -167,13 +161,11 @@ async def create_meeting(update: Update, context: BotContext, viewer: Viewer,
     await reply(update, f"Scheduled:\n{meeting_line(meeting, viewer)}")
 
 
-@guard("addmeeting", ADMIN)
 async def add_meeting(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Schedule a meeting."""
     await create_meeting(update, context, viewer, parse_new_meeting(argument_text(update)))
 
 
-@guard("movemeeting", ADMIN)
 async def move_meeting(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Move a meeting to a new start (in the meeting's own time zone)."""
     args = context.args or []
@@ -192,7 +184,6 @@ async def move_meeting(update: Update, context: BotContext, viewer: Viewer) -> N
     await reply(update, f"Moved:\n{meeting_line(meeting, viewer)}")
 
 
-@guard("cancelmeeting", ADMIN)
 async def cancel_meeting(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Ask for confirmation before cancelling a meeting."""
     if len(context.args or []) != 1:
@@ -210,7 +201,6 @@ async def cancel_meeting(update: Update, context: BotContext, viewer: Viewer) ->
                         f"{meeting_line(meeting, viewer)}", reply_markup=buttons)
 
 
-@guard("cancelmeeting", ADMIN)
 async def confirm_cancel(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Cancel the meeting once the administrator confirmed (cxm:<id> or cxm:no)."""
     query = update.callback_query
@@ -226,4 +216,4 @@ async def confirm_cancel(update: Update, context: BotContext, viewer: Viewer) ->
     await query.answer("Cancelled.")
     await query.edit_message_text(
         f"Cancelled #{meeting.id} {esc(meeting.title)} "
-        f"({moment(meeting.starts_at, meeting.timezone)}).", parse_mode="HTML")
+        f"({short_moment(meeting.starts_at, meeting.timezone)}).")

@@ -7,28 +7,19 @@ from collections.abc import Awaitable, Callable
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 
-from bot.context import BotContext
-from storage.people import Viewer, get_viewer
+from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Update, BotContext], Awaitable[object]]
 
 
-async def viewer_of(update: Update, context: BotContext) -> Viewer:
-    user = update.effective_user
-    assert user is not None
-    async with context.services.sessions() as session:
-        return await get_viewer(session, user.id)
-
-
 async def reply(update: Update, text: str, **kwargs) -> None:
-    """Reply in HTML; callers escape what came from users (`esc`)."""
+    """Reply in HTML (the Application's Defaults); callers escape what came from users (`esc`)."""
     message = update.effective_message
     if message is not None:
-        await message.reply_html(text, disable_web_page_preview=True, **kwargs)
+        await message.reply_text(text, **kwargs)
 
 
 def esc(value: object) -> str:
@@ -46,9 +37,6 @@ async def on_error(update: object, context: BotContext) -> None:
             )
         except Exception:  # the error may be that we cannot reach Telegram at all
             log.warning("could not tell the user about the error", exc_info=True)
-
-
-__all__ = ["ParseMode", "esc", "on_error", "reply", "viewer_of"]
 
 
 # Telegram refuses messages over 4096 characters; leave room for the page footer and markup.
@@ -116,9 +104,8 @@ async def turn_page(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     page = int(number)
-    await query.edit_message_text(pages[page], parse_mode=ParseMode.HTML,
-                                  reply_markup=page_buttons(token, page, len(pages)),
-                                  disable_web_page_preview=True)
+    await query.edit_message_text(pages[page],
+                                  reply_markup=page_buttons(token, page, len(pages)))
 
 
 def argument_text(update: Update) -> str:

@@ -2,43 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime
-
+from bot.dates import short_day, short_moment
 from handlers.common import esc
-from storage.actions import ActionRow
+from storage.actions import ActionView
 from storage.models import Meeting, MeetingStatus, Member
 from storage.people import Viewer
 
 AUDIENCE_LABEL = {"all": "all Friends", "steering": "steering group", "troika": "troika"}
 
 
-def _locale(language: str) -> str:
-    try:
-        return str(Locale.parse(language))
-    except (UnknownLocaleError, ValueError, TypeError):
-        return "en"
-
-
-def moment(at: datetime, zone: str, language: str = "en", *, with_date: bool = True) -> str:
-    pattern = "EEE d MMM y, HH:mm" if with_date else "HH:mm"
-    return format_datetime(at, pattern, tzinfo=ZoneInfo(zone), locale=_locale(language))
-
-
-def day(value: date, language: str = "en") -> str:
-    return format_date(value, "d MMM y", locale=_locale(language))
-
-
 def when(meeting: Meeting, viewer: Viewer) -> str:
     """Start and end in the meeting's zone, and in the reader's when that differs."""
     zone = meeting.timezone
-    text = (f"{moment(meeting.starts_at, zone, viewer.language)} –"
+    text = (f"{short_moment(meeting.starts_at, zone, viewer.language)} –"
             f"{_end(meeting, zone, viewer.language)} ({esc(zone)})")
     if viewer.is_linked and viewer.timezone != zone:
-        text += (f"; your time {moment(meeting.starts_at, viewer.timezone, viewer.language)} –"
+        text += (f"; your time {short_moment(meeting.starts_at, viewer.timezone, viewer.language)} –"
                  f"{_end(meeting, viewer.timezone, viewer.language)} ({esc(viewer.timezone)})")
     return text
 
@@ -46,8 +28,8 @@ def when(meeting: Meeting, viewer: Viewer) -> str:
 def _end(meeting: Meeting, zone: str, language: str) -> str:
     tz = ZoneInfo(zone)
     if meeting.starts_at.astimezone(tz).date() == meeting.ends_at.astimezone(tz).date():
-        return " " + moment(meeting.ends_at, zone, language, with_date=False)
-    return " " + moment(meeting.ends_at, zone, language)
+        return " " + short_moment(meeting.ends_at, zone, language, with_date=False)
+    return " " + short_moment(meeting.ends_at, zone, language)
 
 
 def status_mark(meeting: Meeting) -> str:
@@ -86,8 +68,8 @@ def member_name(member: Member) -> str:
     return f"{esc(member.name)} ({esc(member.code)})"
 
 
-def action_line(row: ActionRow, today: date, language: str = "en") -> str:
+def action_line(row: ActionView, today: date, language: str = "en") -> str:
     late = " <b>OVERDUE</b>" if row.overdue(today) else ""
     status = row.status.replace("_", " ")
     return (f"<b>#{row.id}</b> {esc(row.title)} — {esc(row.member_name)} ({esc(row.member_code)})"
-            f", due {day(row.due_date, language)}, {status}{late}")
+            f", due {short_day(row.due_date, language)}, {status}{late}")

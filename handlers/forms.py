@@ -7,8 +7,6 @@ Each form is a table of questions; one ConversationHandler holds them all, with 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,11 +20,12 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.context import BotContext
-from handlers import actions, calendar, membership, parsing
-from handlers.basic import ADMIN
-from handlers.common import esc, reply, viewer_of
-from handlers.guard import REFUSED, guard
+from bot import parsing
+from handlers import actions, calendar, membership
+from handlers.commands import Ask, Command, Form
+from handlers.common import Handler, esc, reply
+from handlers.context import BotContext
+from handlers.guard import REFUSED, guarded, viewer_of
 from handlers.settings import ZONES
 from storage.errors import Rejected
 from storage.models import Audience
@@ -36,24 +35,6 @@ ASKING = 0
 SKIP = "skip"
 
 Answers = dict[str, Any]
-Check = Callable[[str, Answers], object]
-Finish = Callable[[Update, BotContext, Viewer, Answers], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Ask:
-    key: str
-    prompt: str
-    check: Check
-    choices: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Form:
-    command: str
-    title: str
-    questions: tuple[Ask, ...]
-    finish: Finish
 
 
 def _start_time(value: str, answers: Answers) -> str:
@@ -108,37 +89,34 @@ def _code(value: str, answers: Answers) -> str:
     return parsing.code(value)
 
 
-FORMS = (
-    Form("addmeeting", "New meeting", (
-        Ask("when", "When does it start? Write <code>YYYY-MM-DD HH:MM</code>, "
-                    "e.g. <code>2007-10-02 10:00</code>.", _start_time),
-        Ask("zone", "In which time zone? Tap one or type an IANA name such as "
-                    "<code>Asia/Manila</code>.", _zone_for_start, ZONES),
-        Ask("title", "What is the title?", lambda v, a: parsing.text(v, "title", limit=200)),
-        Ask("location", "Where is it?", lambda v, a: parsing.text(v, "location", limit=200)),
-        Ask("audience", "Who is invited?", lambda v, a: parsing.audience(v),
-            tuple(x.value for x in Audience)),
-    ), _finish_meeting),
-    Form("addmember", "New member", (
-        Ask("code", "What is the member's code? ISO code for a state (GH), short code for an "
-                    "organisation (IOM).", _code),
-        Ask("name", "What is its name?", lambda v, a: parsing.text(v, "name", limit=200)),
-    ), _finish_member),
-    Form("setfocal", "Focal point", (
-        Ask("code", "For which member? Give its code, e.g. <code>GH</code>.", _code),
-        Ask("email", "What is the focal point's email address?", lambda v, a: parsing.email(v)),
-        Ask("name", "What is their full name?", lambda v, a: parsing.text(v, "name", limit=200)),
-        Ask("telegram_id", "Their numeric Telegram user id, to link them now? Or tap skip.",
-            _optional_telegram_id, (SKIP,)),
-    ), _finish_focal),
-    Form("addaction", "New action item", (
-        Ask("code", "Which member owns it? Give its code, e.g. <code>FI</code>.", _code),
-        Ask("due", "When is it due? Write <code>YYYY-MM-DD</code>.",
-            lambda v, a: parsing.day(v)),
-        Ask("title", "What is to be done?", lambda v, a: parsing.text(v, "title", limit=300)),
-    ), _finish_action),
-)
-FORM_BY_COMMAND = {form.command: form for form in FORMS}
+NEW_MEETING = Form("New meeting", (
+    Ask("when", "When does it start? Write <code>YYYY-MM-DD HH:MM</code>, "
+                "e.g. <code>2007-10-02 10:00</code>.", _start_time),
+    Ask("zone", "In which time zone? Tap one or type an IANA name such as "
+                "<code>Asia/Manila</code>.", _zone_for_start, ZONES),
+    Ask("title", "What is the title?", lambda v, a: parsing.text(v, "title", limit=200)),
+    Ask("location", "Where is it?", lambda v, a: parsing.text(v, "location", limit=200)),
+    Ask("audience", "Who is invited?", lambda v, a: parsing.audience(v),
+        tuple(x.value for x in Audience)),
+), _finish_meeting)
+NEW_MEMBER = Form("New member", (
+    Ask("code", "What is the member's code? ISO code for a state (GH), short code for an "
+                "organisation (IOM).", _code),
+    Ask("name", "What is its name?", lambda v, a: parsing.text(v, "name", limit=200)),
+), _finish_member)
+FOCAL = Form("Focal point", (
+    Ask("code", "For which member? Give its code, e.g. <code>GH</code>.", _code),
+    Ask("email", "What is the focal point's email address?", lambda v, a: parsing.email(v)),
+    Ask("name", "What is their full name?", lambda v, a: parsing.text(v, "name", limit=200)),
+    Ask("telegram_id", "Their numeric Telegram user id, to link them now? Or tap skip.",
+        _optional_telegram_id, (SKIP,)),
+), _finish_focal)
+NEW_ACTION = Form("New action item", (
+    Ask("code", "Which member owns it? Give its code, e.g. <code>FI</code>.", _code),
+    Ask("due", "When is it due? Write <code>YYYY-MM-DD</code>.",
+        lambda v, a: parsing.day(v)),
+    Ask("title", "What is to be done?", lambda v, a: parsing.text(v, "title", limit=300)),
+), _finish_action)
 
 
 async def _ask(update: Update, form: Form, step: int) -> None:
@@ -151,29 +129,43 @@ async def _ask(update: Update, form: Form, step: int) -> None:
                         f"{question.prompt}\nSend /cancel to stop.", reply_markup=markup)
 
 
-def _entry(form: Form, direct: Callable[[Update, BotContext], Awaitable[object]]):
-    @guard(form.command, ADMIN)
+def _entry(command: Command, direct: Handler) -> Handler:
+    """Run the command when it has arguments, else start its guided form (guarded as the
+    command: only its role may open it)."""
+    form = command.form
+    assert form is not None
+
     async def begin(update: Update, context: BotContext, viewer: Viewer) -> int:
-        context.user_data["form"] = {"command": form.command, "step": 0, "answers": {}}
+        context.user_data["form"] = {"command": command.name, "step": 0, "answers": {}}
         await _ask(update, form, 0)
         return ASKING
 
+    guarded_begin = guarded(command, begin)
+
     async def entry(update: Update, context: BotContext) -> int | None:
-        """Run the command when it has arguments, else start its guided form."""
         if context.args:
             await direct(update, context)
             return ConversationHandler.END
-        return await begin(update, context)
+        return await guarded_begin(update, context)
 
     return entry
 
 
-async def _answer(update: Update, context: BotContext, value: str) -> int:
+def _form_of(context: BotContext) -> tuple[dict, Form] | None:
+    """The open form's state and its Form, from the registry row it was started by."""
     state = context.user_data.get("form")
-    if state is None or state["command"] not in FORM_BY_COMMAND:
+    if state is None:
+        return None
+    row = next((c for c in context.commands if c.name == state["command"] and c.form), None)
+    return (state, row.form) if row is not None and row.form is not None else None
+
+
+async def _answer(update: Update, context: BotContext, value: str) -> int:
+    found = _form_of(context)
+    if found is None:
         await reply(update, "This form has expired; send the command again.")
         return ConversationHandler.END
-    form = FORM_BY_COMMAND[state["command"]]
+    state, form = found
     question = form.questions[state["step"]]
     try:
         state["answers"][question.key] = question.check(value.strip(), state["answers"])
@@ -215,19 +207,17 @@ async def cancel(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-def form_handler(
-    direct: dict[str, Callable[[Update, BotContext], Awaitable[object]]],
-) -> ConversationHandler:
-    """One ConversationHandler for all forms (one open form per user and chat); `direct` maps
-    each command to its usual handler, used when the command comes with arguments."""
+def form_handler(commands: list[tuple[Command, Handler]]) -> ConversationHandler:
+    """One ConversationHandler for all forms (one open form per user and chat); each row comes
+    with its guarded handler, used when the command comes with arguments."""
     with warnings.catch_warnings():
         # Buttons belong to the chat's open form, not to one message: per_message stays off.
         warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message")
         return ConversationHandler(
             entry_points=[
-                CommandHandler(form.command, _entry(form, direct[form.command]),
+                CommandHandler(command.name, _entry(command, direct),
                                filters=filters.ChatType.PRIVATE)
-                for form in FORMS
+                for command, direct in commands
             ],
             states={ASKING: [
                 MessageHandler(filters.TEXT & ~filters.COMMAND, answer_text),

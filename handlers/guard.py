@@ -1,29 +1,25 @@
-"""One decorator for every command: who may use it, where, and what a wrong input gets.
+"""One guard for every command and button: who may use it, where, and what a wrong input gets.
 
-A guarded handler receives the viewer as a third argument. `BadInput` becomes one sentence plus
-the command's right form and an example; `Rejected` (the data does not allow the change) becomes
-its sentence. Either way nothing was written: the handler's transaction never committed.
+The registry wraps each callback with `guarded`; the callback receives the viewer (loaded once
+per update) as a third argument. `BadInput` becomes one sentence plus the command's right form
+and an example; `Rejected` (the data does not allow the change) becomes its sentence. Either way
+nothing was written: the operation's transaction never committed.
 """
 
 from __future__ import annotations
 
 import functools
-import logging
-from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
-from bot.context import BotContext
-from handlers.basic import ADMIN, LINKED, usage_of
-from handlers.common import esc, is_private, reply, viewer_of
-from handlers.parsing import BadInput
-from storage import audit
+from bot.ops import admin as admin_ops
+from bot.ops import people as people_ops
+from bot.parsing import BadInput
+from handlers.commands import ADMIN, LINKED, Access, Guarded
+from handlers.common import Handler, esc, is_private, reply
+from handlers.context import BotContext
 from storage.errors import Rejected
 from storage.people import Viewer
-
-log = logging.getLogger(__name__)
-
-Guarded = Callable[[Update, BotContext, Viewer], Awaitable[object]]
 
 REFUSED = "Sorry, only administrators of the support structure may do this."
 PRIVATE_ONLY = "Please ask me this in a private chat: in groups I answer public questions only."
@@ -33,31 +29,49 @@ LINK_FIRST = (
 )
 
 
-def guard(command: str, role: str) -> Callable[[Guarded], Callable[..., Awaitable[object]]]:
-    def decorate(handler: Guarded) -> Callable[..., Awaitable[object]]:
-        @functools.wraps(handler)
-        async def wrapper(update: Update, context: BotContext) -> object:
-            viewer = await viewer_of(update, context)
-            if role == ADMIN and not viewer.is_admin:
-                await refuse(update, context, viewer, command)
-                return None
-            if role in (ADMIN, LINKED) and not is_private(update):
-                await _say(update, PRIVATE_ONLY)
-                return None
-            if role == LINKED and not (viewer.is_linked or viewer.is_admin):
-                await _say(update, LINK_FIRST)
-                return None
-            try:
-                return await handler(update, context, viewer)
-            except BadInput as problem:
-                await _say(update, f"{esc(problem)}\n{usage_of(command, role)}")
-            except Rejected as problem:
-                await _say(update, f"{esc(problem)} Nothing was changed.")
+def usage_text(access: Access) -> str:
+    """'Use: <form>' and 'For example: <example>' for a command, HTML-escaped."""
+    text = f"Use: <code>{esc(access.usage_line)}</code>"
+    if access.example and access.example != access.usage_line:
+        text += f"\nFor example: <code>{esc(access.example)}</code>"
+    return text
+
+
+async def viewer_of(update: Update, context: BotContext) -> Viewer:
+    user = update.effective_user
+    assert user is not None
+    return await people_ops.viewer(context.services, user.id)
+
+
+async def allowed(update: Update, context: BotContext, viewer: Viewer, access: Access) -> bool:
+    """Whether the viewer may use this here; if not, they were told why (and refusals logged)."""
+    if access.role == ADMIN and not viewer.is_admin:
+        await refuse(update, context, viewer, access.name)
+        return False
+    if access.role in (ADMIN, LINKED) and not is_private(update):
+        await say(update, PRIVATE_ONLY)
+        return False
+    if access.role == LINKED and not (viewer.is_linked or viewer.is_admin):
+        await say(update, LINK_FIRST)
+        return False
+    return True
+
+
+def guarded(access: Access, handler: Guarded) -> Handler:
+    @functools.wraps(handler)
+    async def wrapper(update: Update, context: BotContext) -> object:
+        viewer = await viewer_of(update, context)
+        if not await allowed(update, context, viewer, access):
             return None
+        try:
+            return await handler(update, context, viewer)
+        except BadInput as problem:
+            await say(update, f"{esc(problem)}\n{usage_text(access)}")
+        except Rejected as problem:
+            await say(update, f"{esc(problem)} Nothing was changed.")
+        return None
 
-        return wrapper
-
-    return decorate
+    return wrapper
 
 
 async def refuse(update: Update, context: BotContext, viewer: Viewer, command: str) -> None:
@@ -67,17 +81,13 @@ async def refuse(update: Update, context: BotContext, viewer: Viewer, command: s
         attempted = update.callback_query.data or ""
     elif update.effective_message is not None:
         attempted = update.effective_message.text or update.effective_message.caption or ""
-    log.warning("refused /%s to non-admin %s", command, viewer.telegram_id)
-    async with context.services.sessions.begin() as session:
-        await audit.record(session, at=context.services.clock.now(), actor=viewer.telegram_id,
-                           action=audit.DENIED, subject=command,
-                           after={"attempted": attempted[:200]})
-    await _say(update, REFUSED)
+    await admin_ops.record_refusal(context.services, viewer, command, attempted)
+    await say(update, REFUSED)
 
 
-async def _say(update: Update, text: str) -> None:
+async def say(update: Update, text: str) -> None:
+    """Reply, or answer a button with an alert (at most 200 characters of plain text)."""
     if update.callback_query is not None:
-        # An alert holds at most 200 characters of plain text.
         plain = text.split("\n", 1)[0].replace("&lt;", "<").replace("&gt;", ">")
         await update.callback_query.answer(plain.replace("&amp;", "&")[:200], show_alert=True)
     else:

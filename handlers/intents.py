@@ -14,7 +14,7 @@ from datetime import date
 
 from rapidfuzz import fuzz, process
 
-from handlers.parsing import REGION_NAMES
+from bot.parsing import REGION_NAMES
 from storage.text import fold
 
 

@@ -6,13 +6,12 @@ import logging
 
 from telegram import Update
 
+from bot import parsing
 from bot.config import ConfigError
-from bot.context import BotContext
 from bot.mail.message import compose
-from handlers import parsing
-from handlers.basic import EVERYONE
 from handlers.common import esc, is_private, reply
-from handlers.guard import PRIVATE_ONLY, guard
+from handlers.context import BotContext
+from handlers.guard import PRIVATE_ONLY
 from storage import linking, outbox
 from storage.linking import Verification
 from storage.people import Viewer
@@ -35,7 +34,6 @@ nothing changes without the code.
 """
 
 
-@guard("link", EVERYONE)
 async def link(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Send a one-time code to the given email if it belongs to a contact."""
     if not is_private(update):
@@ -74,7 +72,6 @@ async def _mail_code(context: BotContext, session, issued: linking.IssuedCode,
                          now=issued.created_at, person_id=person.id)
 
 
-@guard("verify", EVERYONE)
 async def verify(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Link the account when the emailed code is right."""
     args = context.args or []

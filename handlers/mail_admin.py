@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.context import BotContext
 from bot.mail.digest import build_digests, preview_digest
 from bot.mail.operator import outbox_summary, summary_lines
-from handlers.basic import ADMIN
 from handlers.common import esc, reply
-from handlers.guard import guard
+from handlers.context import BotContext
 from storage import audit, mailing, outbox
+from storage.audit import AuditAction
 from storage.people import Viewer
 
 RETRY_FAILURES = "outbox:retry"
 TELEGRAM_LIMIT = 3900  # under Telegram's 4096 characters, with room for markup
 
 
-@guard("digest", ADMIN)
 async def digest_command(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Build the digest now, or preview your own digest by email."""
     services, now = context.services, context.services.clock.now()
@@ -41,7 +38,7 @@ async def digest_command(update: Update, context: BotContext, viewer: Viewer) ->
     report = await build_digests(services, now)
     async with services.sessions.begin() as session:
         await audit.record(session, at=now, actor=update.effective_user.id,
-                           action="digest.run", subject=report.summary())
+                           action=AuditAction.DIGEST_RUN, subject=report.summary())
     await reply(update, f"Digest: {esc(report.summary())}. The delivery worker sends them "
                         "within a minute; see /outbox.")
 
@@ -57,7 +54,6 @@ def _chunks(lines: list[str]) -> list[str]:
     return chunks + ([current] if current else [])
 
 
-@guard("outbox", ADMIN)
 async def outbox_command(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Show mail counts, the oldest pending message and every failure."""
     summary = await outbox_summary(context.services)
@@ -72,21 +68,15 @@ async def outbox_command(update: Update, context: BotContext, viewer: Viewer) ->
     await reply(update, chunks[-1], reply_markup=markup)
 
 
-@guard("outbox", ADMIN)
 async def retry_failures(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Put every failed message back in the queue."""
     services, now = context.services, context.services.clock.now()
     async with services.sessions.begin() as session:
         count = await outbox.retry_failed(session, now=now)
         await audit.record(session, at=now, actor=update.effective_user.id,
-                           action="outbox.retry", subject=f"{count} message(s)")
+                           action=AuditAction.OUTBOX_RETRY, subject=f"{count} message(s)")
     query = update.callback_query
     await query.answer(f"{count} message(s) queued again.")
     await query.edit_message_reply_markup(reply_markup=None)
     await reply(update, f"{count} failed message(s) are queued again; /outbox shows progress.")
 
-
-def register(application: Application) -> None:
-    application.add_handler(CommandHandler("digest", digest_command))
-    application.add_handler(CommandHandler("outbox", outbox_command))
-    application.add_handler(CallbackQueryHandler(retry_failures, pattern=f"^{RETRY_FAILURES}$"))

@@ -7,12 +7,10 @@ from itertools import groupby
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.context import BotContext
-from handlers import parsing
-from handlers.basic import ADMIN, EVERYONE, LINKED
+from bot import parsing
 from handlers.common import esc, is_private, reply, reply_long
+from handlers.context import BotContext
 from handlers.formatting import member_name
-from handlers.guard import guard
 from storage import members
 from storage.errors import Rejected
 from storage.members import TROIKA_ORDER
@@ -61,7 +59,6 @@ async def steering_lines(context: BotContext) -> list[str]:
     return lines + [""] + await troika_lines(context)
 
 
-@guard("members", EVERYONE)
 async def list_members(update: Update, context: BotContext, viewer: Viewer) -> None:
     """List members by UN regional group, or one group's members."""
     text = " ".join(context.args or [])
@@ -69,21 +66,11 @@ async def list_members(update: Update, context: BotContext, viewer: Viewer) -> N
     await reply_long(update, context, await members_lines(context, region))
 
 
-async def steering(update: Update, context: BotContext) -> None:
-    """Show the steering group; with add|remove, change it (administrators)."""
-    if context.args:
-        await change_steering(update, context)
-    else:
-        await show_steering(update, context)
-
-
-@guard("steering", EVERYONE)
 async def show_steering(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Show the steering group by region with counts, and the troika."""
     await reply_long(update, context, await steering_lines(context))
 
 
-@guard("steering", ADMIN)
 async def change_steering(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Add a member to the steering group or remove it."""
     args = context.args or []
@@ -98,21 +85,11 @@ async def change_steering(update: Update, context: BotContext, viewer: Viewer) -
     await reply(update, f"{member_name(member)} {verb} the steering group.")
 
 
-async def troika(update: Update, context: BotContext) -> None:
-    """Show the troika; with a seat and a code, set it (administrators)."""
-    if context.args:
-        await set_troika(update, context)
-    else:
-        await show_troika(update, context)
-
-
-@guard("troika", EVERYONE)
 async def show_troika(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Show the past, present and future chairs."""
     await reply(update, "\n".join(await troika_lines(context)))
 
 
-@guard("troika", ADMIN)
 async def set_troika(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Give a troika seat to a member."""
     args = context.args or []
@@ -148,7 +125,6 @@ async def focal_lines(context: BotContext, query: str, *, show_email: bool) -> l
     return lines
 
 
-@guard("focal", LINKED)
 async def focal(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Show a member's focal point (loose name matching)."""
     query = " ".join(context.args or [])
@@ -160,7 +136,6 @@ async def focal(update: Update, context: BotContext, viewer: Viewer) -> None:
                                                     show_email=is_private(update))))
 
 
-@guard("whoami", LINKED)
 async def whoami(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Show the asking user's contact record and roles."""
     if viewer.person_id is None:
@@ -180,7 +155,6 @@ async def whoami(update: Update, context: BotContext, viewer: Viewer) -> None:
     ]))
 
 
-@guard("addmember", ADMIN)
 async def add_member(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Add a member (a state by its ISO code, or an organisation)."""
     args = context.args or []
@@ -201,7 +175,6 @@ async def create_member(update: Update, context: BotContext, viewer: Viewer, cod
     await reply(update, f"Added {member_name(member)}: {esc(member.kind)}, {group}.")
 
 
-@guard("removemember", ADMIN)
 async def remove_member(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Ask for confirmation before removing a member."""
     if len(context.args or []) != 1:
@@ -219,7 +192,6 @@ async def remove_member(update: Update, context: BotContext, viewer: Viewer) -> 
                 reply_markup=buttons)
 
 
-@guard("removemember", ADMIN)
 async def confirm_remove(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Remove the member once the administrator confirmed (rmm:<code> or rmm:no)."""
     query = update.callback_query
@@ -233,8 +205,7 @@ async def confirm_remove(update: Update, context: BotContext, viewer: Viewer) ->
                                              actor=viewer.telegram_id,
                                              now=context.services.clock.now())
     await query.answer("Removed.")
-    await query.edit_message_text(f"Removed {member_name(member)}; its history is kept.",
-                                  parse_mode="HTML")
+    await query.edit_message_text(f"Removed {member_name(member)}; its history is kept.")
 
 
 def parse_focal(args: list[str]) -> dict:
@@ -264,7 +235,6 @@ async def save_focal(update: Update, context: BotContext, viewer: Viewer, fields
     await reply(update, text)
 
 
-@guard("setfocal", ADMIN)
 async def set_focal(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Set a member's focal point (optionally linking their Telegram id)."""
     await save_focal(update, context, viewer, parse_focal(context.args or []))

@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 from rapidfuzz import fuzz, process
 from telegram import Update
 
-from bot.context import BotContext
 from handlers import actions, calendar, membership
 from handlers.actions import today
-from handlers.basic import COMMANDS, commands_for, help_command
-from handlers.common import reply, reply_long, viewer_of
+from handlers.basic import help_command
+from handlers.commands import commands_for
+from handlers.common import reply, reply_long
+from handlers.context import BotContext
 from handlers.guard import LINK_FIRST
 from handlers.intents import Intent, interpret
 from storage.people import Viewer
@@ -23,10 +24,9 @@ EXAMPLES = ("<i>who is the focal point for Mexico?</i>, <i>what is overdue for B
             "<i>meetings in July</i>, <i>when is the next steering group meeting?</i>")
 
 
-async def question(update: Update, context: BotContext) -> None:
+async def question(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Answer a plain question with what the matching command would show."""
     text = update.effective_message.text or ""
-    viewer = await viewer_of(update, context)
     if len(text) > LONGEST_QUESTION:
         await reply(update, f"Please ask a short question, such as {EXAMPLES}.")
         return
@@ -35,11 +35,11 @@ async def question(update: Update, context: BotContext) -> None:
         await reply(update, LINK_FIRST)
         return
     if intent.name == "help":
-        await help_command(update, context)
+        await help_command(update, context, viewer)
     elif intent.name == "whoami":
-        await membership.whoami(update, context)
+        await membership.whoami(update, context, viewer)
     elif intent.name == "unknown":
-        await reply(update, _suggest(text, viewer))
+        await reply(update, _suggest(context, text, viewer))
     else:
         await reply_long(update, context, await answer(context, viewer, intent))
 
@@ -75,14 +75,12 @@ async def _month(context: BotContext, viewer: Viewer, year: int, month: int) -> 
                                          end=end.astimezone(UTC), title=title)
 
 
-def _suggest(text: str, viewer: Viewer) -> str:
+def _suggest(context: BotContext, text: str, viewer: Viewer) -> str:
     """Unknown question: the closest commands (by their descriptions) and examples."""
-    allowed = {c.command: f"{c.command} {c.summary}"
-               for c in commands_for(viewer.is_linked, viewer.is_admin)}
+    allowed = {c.name: f"{c.name} {c.summary}"
+               for c in commands_for(context.commands, viewer)}
     closest = process.extract(text.lower(), allowed, scorer=fuzz.token_set_ratio, limit=3)
     names = ", ".join(f"/{key}" for _, _, key in closest) or "/help"
     return (f"I did not understand that. The closest commands: {names}. "
             f"You can also ask, for example, {EXAMPLES}. All commands: /help")
 
-
-__all__ = ["COMMANDS", "answer", "question"]

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 
-from bot.context import BotContext
-from handlers import parsing
-from handlers.basic import LINKED
+from bot import parsing
 from handlers.common import esc, reply
-from handlers.guard import guard
+from handlers.context import BotContext
 from storage.models import DigestFrequency, Person
 from storage.people import LANGUAGES, Viewer, set_preference
 
@@ -68,7 +65,6 @@ async def _change(context: BotContext, viewer: Viewer, name: str, value: object)
                                     at=context.services.clock.now())
 
 
-@guard("settings", LINKED)
 async def settings(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Show the settings with buttons, or change one: /settings timezone Europe/Paris."""
     if viewer.person_id is None:
@@ -85,7 +81,6 @@ async def settings(update: Update, context: BotContext, viewer: Viewer) -> None:
     await reply(update, text, reply_markup=markup)
 
 
-@guard("settings", LINKED)
 async def settings_button(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Change a setting from a button (set:<name>:<value>)."""
     query = update.callback_query
@@ -96,4 +91,4 @@ async def settings_button(update: Update, context: BotContext, viewer: Viewer) -
     person = await _change(context, viewer, *parse_preference(parts[1], parts[2]))
     await query.answer("Saved.")
     text, markup = settings_view(person)
-    await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    await query.edit_message_text(text, reply_markup=markup)

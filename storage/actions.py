@@ -10,6 +10,7 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import audit
+from storage.audit import AuditAction
 from storage.errors import Rejected
 from storage.models import ActionItem, ActionNote, ActionStatus, Member, Person
 
@@ -17,16 +18,21 @@ OPEN_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 
 
 @dataclass(frozen=True)
-class ActionRow:
+class ActionView:
+    """An action item as every reader sees it (chat, digest, reminders): the one read model."""
+
     id: int
     title: str
+    member_id: int
     member_code: str
     member_name: str
     due_date: date
     status: str
-    assignee: str | None
+    assignee_id: int | None = None
+    assignee: str | None = None  # the assignee's name
 
     def overdue(self, today: date) -> bool:
+        """Still open and due before `today` (a day in the reader's or secretariat's zone)."""
         return self.status in OPEN_STATUSES and self.due_date < today
 
 
@@ -39,7 +45,7 @@ class NoteRow:
 
 @dataclass(frozen=True)
 class ActionDetail:
-    row: ActionRow
+    row: ActionView
     notes: list[NoteRow]
     meeting_id: int | None
 
@@ -51,20 +57,23 @@ def snapshot(item: ActionItem) -> dict[str, Any]:
 
 def _rows_query():
     return (
-        select(ActionItem, Member.code, Member.name, Person.name)
+        select(ActionItem, Member, Person.name)
         .join(Member, Member.id == ActionItem.member_id)
         .join(Person, Person.id == ActionItem.assignee_id, isouter=True)
     )
 
 
-def _row(item: ActionItem, code: str, name: str, assignee: str | None) -> ActionRow:
-    return ActionRow(item.id, item.title, code, name, item.due_date, item.status, assignee)
+def view_of(item: ActionItem, member: Member, assignee: str | None = None) -> ActionView:
+    assert item.id is not None and member.id is not None
+    return ActionView(id=item.id, title=item.title, member_id=member.id, member_code=member.code,
+                      member_name=member.name, due_date=item.due_date, status=item.status,
+                      assignee_id=item.assignee_id, assignee=assignee)
 
 
 async def list_actions(
     session: AsyncSession, *, today: date, which: str = "open",
     member_codes: tuple[str, ...] | None = None, person_id: int | None = None,
-) -> list[ActionRow]:
+) -> list[ActionView]:
     """Action items: `which` is open, overdue or all; restricted to members (and/or assignee)."""
     query = _rows_query().order_by(col(ActionItem.due_date), col(ActionItem.id))
     if which in ("open", "overdue"):
@@ -78,7 +87,7 @@ async def list_actions(
         conditions.append(ActionItem.assignee_id == person_id)
     if conditions:
         query = query.where(or_(*conditions))
-    return [_row(*found) for found in (await session.exec(query)).all()]
+    return [view_of(*found) for found in (await session.exec(query)).all()]
 
 
 async def get_action(session: AsyncSession, action_id: int) -> ActionDetail | None:
@@ -90,7 +99,7 @@ async def get_action(session: AsyncSession, action_id: int) -> ActionDetail | No
         .order_by(col(ActionNote.created_at), col(ActionNote.id))
     )
     return ActionDetail(
-        _row(*found), [NoteRow(n.author, n.text, n.created_at) for n in notes.all()],
+        view_of(*found), [NoteRow(n.author, n.text, n.created_at) for n in notes.all()],
         found[0].meeting_id,
     )
 
@@ -114,7 +123,7 @@ async def add_action(
                       meeting_id=meeting_id, created_at=now, updated_at=now)
     session.add(item)
     await session.flush()
-    await audit.record(session, at=now, actor=actor, action="action.add",
+    await audit.record(session, at=now, actor=actor, action=AuditAction.ACTION_ADD,
                        subject=f"{item.id} {member.code}", after=snapshot(item))
     return item
 
@@ -131,7 +140,7 @@ async def add_note(
     item.updated_at = now
     session.add(item)
     await session.flush()
-    await audit.record(session, at=now, actor=actor, action="action.note",
+    await audit.record(session, at=now, actor=actor, action=AuditAction.ACTION_NOTE,
                        subject=str(action_id), before=before,
                        after={**snapshot(item), "note": text[:500]})
     return item
@@ -152,7 +161,7 @@ async def mark_done(
     if note:
         session.add(ActionNote(action_id=action_id, author=author, text=note, created_at=now))
     await session.flush()
-    await audit.record(session, at=now, actor=actor, action="action.done",
+    await audit.record(session, at=now, actor=actor, action=AuditAction.ACTION_DONE,
                        subject=str(action_id), before=before,
                        after={**snapshot(item), "note": (note or "")[:500]})
     return item

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlmodel import col, select
@@ -10,7 +11,34 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import AuditEntry
 
-DENIED = "denied"
+
+class AuditAction(StrEnum):
+    """Every kind of audit entry: storage writes these, /audit and the digest read them."""
+
+    MEMBER_ADD = "member.add"
+    MEMBER_UPDATE = "member.update"
+    MEMBER_REMOVE = "member.remove"
+    STEERING_ADD = "steering.add"
+    STEERING_REMOVE = "steering.remove"
+    TROIKA_SET = "troika.set"
+    FOCAL_SET = "focal.set"
+    MEETING_ADD = "meeting.add"
+    MEETING_MOVE = "meeting.move"
+    MEETING_CANCEL = "meeting.cancel"
+    ACTION_ADD = "action.add"
+    ACTION_NOTE = "action.note"
+    ACTION_DONE = "action.done"
+    ADMIN_ADD = "admin.add"
+    ADMIN_REMOVE = "admin.remove"
+    SETTINGS_CHANGE = "settings.change"
+    PERSON_LINK = "person.link"
+    PERSON_UNLINK = "person.unlink"
+    DIGEST_RUN = "digest.run"
+    OUTBOX_RETRY = "outbox.retry"
+    DENIED = "denied"  # a refused administrator command
+
+
+DENIED = AuditAction.DENIED
 
 
 async def record(
@@ -18,7 +46,7 @@ async def record(
     *,
     at: datetime,
     actor: str | int,
-    action: str,
+    action: AuditAction,
     subject: str = "",
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,

@@ -18,6 +18,7 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import audit
+from storage.audit import AuditAction
 from storage.models import LinkCode, Person
 
 LIFETIME = timedelta(minutes=15)
@@ -128,13 +129,13 @@ async def _link(session: AsyncSession, person: Person, telegram_id: int, now: da
         other.telegram_id = None
         session.add(other)
         await session.flush()
-        await audit.record(session, at=now, actor=telegram_id, action="person.unlink",
+        await audit.record(session, at=now, actor=telegram_id, action=AuditAction.PERSON_UNLINK,
                            subject=other.email, before={"telegram_id": telegram_id},
                            after={"telegram_id": None})
     before = person.telegram_id
     person.telegram_id = telegram_id
     session.add(person)
     await session.flush()
-    await audit.record(session, at=now, actor=telegram_id, action="person.link",
+    await audit.record(session, at=now, actor=telegram_id, action=AuditAction.PERSON_LINK,
                        subject=person.email, before={"telegram_id": before},
                        after={"telegram_id": telegram_id})

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.actions import OPEN_STATUSES
+from storage.actions import OPEN_STATUSES, ActionView, view_of
 from storage.models import (
     ActionItem,
     Attendance,
@@ -183,19 +183,7 @@ async def answers(session: AsyncSession, meeting_ids: Iterable[int]) -> dict[tup
     return {(a.meeting_id, a.person_id): a.answer for a in result.all()}
 
 
-@dataclass(frozen=True)
-class ActionInfo:
-    id: int
-    title: str
-    member_id: int
-    member_code: str
-    member_name: str
-    assignee_id: int | None
-    due_date: object  # datetime.date
-    status: str
-
-
-async def open_actions(session: AsyncSession) -> list[ActionInfo]:
+async def open_actions(session: AsyncSession) -> list[ActionView]:
     """Open and in-progress action items of active members, soonest due first."""
     result = await session.exec(
         select(ActionItem, Member)
@@ -203,11 +191,7 @@ async def open_actions(session: AsyncSession) -> list[ActionInfo]:
         .where(col(ActionItem.status).in_(OPEN_STATUSES), Member.active == True)  # noqa: E712
         .order_by(col(ActionItem.due_date), col(ActionItem.id))
     )
-    return [
-        ActionInfo(a.id or 0, a.title, m.id or 0, m.code, m.name, a.assignee_id, a.due_date,
-                   a.status)
-        for a, m in result.all()
-    ]
+    return [view_of(a, m) for a, m in result.all()]
 
 
 async def people_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Recipient]:

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import audit
+from storage.audit import AuditAction
 from storage.errors import Rejected
 from storage.models import (
     Answer,
@@ -67,7 +68,7 @@ async def between(session: AsyncSession, start: datetime, end: datetime) -> list
     return list((await session.exec(query)).all())
 
 
-def kind_for(audience: str) -> str:
+def meeting_kind_of_audience(audience: str) -> str:
     return {Audience.STEERING: MeetingKind.STEERING,
             Audience.TROIKA: MeetingKind.TROIKA}.get(audience, MeetingKind.FRIENDS)
 
@@ -80,13 +81,13 @@ async def add_meeting(
     if starts_at <= now:
         raise Rejected("That time has already passed.")
     meeting = Meeting(
-        title=title, kind=kind or kind_for(audience), starts_at=starts_at,
+        title=title, kind=kind or meeting_kind_of_audience(audience), starts_at=starts_at,
         ends_at=ends_at or starts_at + DEFAULT_LENGTH, timezone=timezone, location=location,
         audience=audience, uid=f"{uuid.uuid4()}@{UID_DOMAIN}", created_at=now, updated_at=now,
     )
     session.add(meeting)
     await session.flush()
-    await audit.record(session, at=now, actor=actor, action="meeting.add",
+    await audit.record(session, at=now, actor=actor, action=AuditAction.MEETING_ADD,
                        subject=f"{meeting.id} {title}", after=snapshot(meeting))
     return meeting
 
@@ -116,7 +117,7 @@ async def move_meeting(
     length = meeting.ends_at - meeting.starts_at
     meeting.starts_at, meeting.ends_at = starts_at, starts_at + length
     return await _announce_change(session, meeting, before, MeetingStatus.MOVED,
-                                  action="meeting.move", actor=actor, now=now)
+                                  action=AuditAction.MEETING_MOVE, actor=actor, now=now)
 
 
 async def cancel_meeting(
@@ -124,7 +125,7 @@ async def cancel_meeting(
 ) -> Meeting:
     meeting = await _changeable(session, meeting_id, now)
     return await _announce_change(session, meeting, snapshot(meeting), MeetingStatus.CANCELLED,
-                                  action="meeting.cancel", actor=actor, now=now)
+                                  action=AuditAction.MEETING_CANCEL, actor=actor, now=now)
 
 
 async def _announce_change(

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import audit
+from storage.audit import AuditAction
 from storage.errors import Rejected
 from storage.models import Member, MemberKind, Person, Role, RoleKind, TroikaRole
 from storage.regions import un_member_states
@@ -137,7 +138,7 @@ async def focal_points(session: AsyncSession, member_ids: list[int]) -> dict[int
     return result
 
 
-def kind_for(code: str) -> str:
+def member_kind_of_code(code: str) -> str:
     return MemberKind.STATE if code.upper() in un_member_states() else MemberKind.ORGANISATION
 
 
@@ -154,12 +155,12 @@ async def add_member(
     before = snapshot(existing)
     member = existing or Member(code=code, name=name, created_at=now)
     member.name = name
-    member.kind = kind or kind_for(code)
+    member.kind = kind or member_kind_of_code(code)
     member.region = region or (state.region if state else member.region)
     member.active, member.removed_at = True, None
     session.add(member)
     await session.flush()
-    await audit.record(session, at=now, actor=actor, action="member.add", subject=code,
+    await audit.record(session, at=now, actor=actor, action=AuditAction.MEMBER_ADD, subject=code,
                        before=before, after=snapshot(member))
     return member
 
@@ -177,7 +178,7 @@ async def update_member(
     if snapshot(member) != before:
         session.add(member)
         await session.flush()
-        await audit.record(session, at=now, actor=actor, action="member.update",
+        await audit.record(session, at=now, actor=actor, action=AuditAction.MEMBER_UPDATE,
                            subject=member.code, before=before, after=snapshot(member))
     return member
 
@@ -192,7 +193,7 @@ async def remove_member(
     member.steering, member.troika = False, None
     session.add(member)
     await session.flush()
-    await audit.record(session, at=now, actor=actor, action="member.remove", subject=member.code,
+    await audit.record(session, at=now, actor=actor, action=AuditAction.MEMBER_REMOVE, subject=member.code,
                        before=before, after=snapshot(member))
     return member
 
@@ -209,7 +210,7 @@ async def set_steering(
     session.add(member)
     await session.flush()
     await audit.record(session, at=now, actor=actor,
-                       action="steering.add" if on else "steering.remove",
+                       action=AuditAction.STEERING_ADD if on else AuditAction.STEERING_REMOVE,
                        subject=member.code, before=before, after=snapshot(member))
     return member
 
@@ -231,7 +232,7 @@ async def set_troika(
     member.troika = role
     session.add(member)
     await session.flush()
-    await audit.record(session, at=now, actor=actor, action="troika.set", subject=role,
+    await audit.record(session, at=now, actor=actor, action=AuditAction.TROIKA_SET, subject=role,
                        before=before, after={"seat": role, "holder": member.code})
     return member, previous
 
@@ -288,7 +289,7 @@ async def set_focal(
         session.add(Role(person_id=person.id, member_id=member.id, role=RoleKind.FOCAL_POINT))
     await session.flush()
     await audit.record(
-        session, at=now, actor=actor, action="focal.set", subject=member.code,
+        session, at=now, actor=actor, action=AuditAction.FOCAL_SET, subject=member.code,
         before={"focal": [person_snapshot(p) for p in current], "person": before_person},
         after={"focal": [person_snapshot(person)]},
     )

@@ -9,8 +9,11 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import audit
+from storage.audit import AuditAction
 from storage.errors import Rejected
 from storage.models import Admin, Member, Person, Role
+
+OPERATOR_ID = 0  # no Telegram user has id 0
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,16 @@ class Viewer:
     @property
     def is_linked(self) -> bool:
         return self.person_id is not None
+
+    @property
+    def actor(self) -> str | int:
+        """Who the audit log names: the Telegram id, or `cli` for the operator."""
+        return "cli" if self.telegram_id == OPERATOR_ID else self.telegram_id
+
+    @classmethod
+    def operator(cls, timezone: str = "UTC") -> Viewer:
+        """The command line's operator: an administrator without a Telegram account."""
+        return cls(telegram_id=OPERATOR_ID, is_admin=True, timezone=timezone)
 
 
 async def is_admin(session: AsyncSession, telegram_id: int) -> bool:
@@ -92,7 +105,7 @@ async def add_admin(
     admin = Admin(telegram_id=telegram_id, added_by=str(actor), added_at=at)
     session.add(admin)
     await session.flush()
-    await audit.record(session, at=at, actor=actor, action="admin.add", subject=str(telegram_id),
+    await audit.record(session, at=at, actor=actor, action=AuditAction.ADMIN_ADD, subject=str(telegram_id),
                        after={"telegram_id": telegram_id})
     return admin
 
@@ -111,7 +124,7 @@ async def remove_admin(
         raise Rejected("This is the last administrator.")
     await session.delete(admin)
     await session.flush()
-    await audit.record(session, at=at, actor=actor, action="admin.remove",
+    await audit.record(session, at=at, actor=actor, action=AuditAction.ADMIN_REMOVE,
                        subject=str(telegram_id), before={"telegram_id": telegram_id})
 
 
@@ -155,6 +168,6 @@ async def set_preference(
     session.add(person)
     await session.flush()
     await audit.record(session, at=at, actor=person.telegram_id or person.email,
-                       action="settings.change", subject=f"{person.email} {name}",
+                       action=AuditAction.SETTINGS_CHANGE, subject=f"{person.email} {name}",
                        before={name: before}, after={name: value})
     return person

@@ -6,9 +6,9 @@ import pytest
 from sqlmodel import select
 
 from bot.offline import user
-from handlers import set_bot_commands
-from handlers.basic import ADMIN as ADMIN_ROLE
-from handlers.basic import COMMANDS
+from handlers.commands import ADMIN as ADMIN_ROLE
+from handlers.menus import set_bot_commands
+from handlers.registry import COMMANDS
 from storage.models import Admin
 from tests.fixtures_bot import (
     ADMIN,
@@ -57,7 +57,7 @@ def as_json(value):
 
 def test_every_admin_command_of_help_is_covered():
     covered = {c.split()[0][1:] for c in ADMIN_COMMANDS}
-    listed = {c.command for c in COMMANDS if c.role == ADMIN_ROLE}
+    listed = {c.name for c in COMMANDS if c.role == ADMIN_ROLE}
     assert listed - covered == set()
 
 

@@ -1,8 +1,8 @@
-"""The README's command reference matches /help (handlers.basic.COMMANDS)."""
+"""The README's command reference matches /help (handlers.registry.COMMANDS)."""
 
 from pathlib import Path
 
-from handlers.basic import COMMANDS, USAGE
+from handlers.registry import COMMANDS
 
 REFERENCE = Path(__file__).parent.parent / "README.md"
 
@@ -11,8 +11,8 @@ def test_reference_lists_every_command_of_help_with_its_example():
     text = REFERENCE.read_text(encoding="utf-8")
     for entry in COMMANDS:
         example = entry.example.replace("|", "\\|")
-        form = USAGE.get((entry.command, entry.role), f"/{entry.command}").replace("|", "\\|")
-        row = f"| /{entry.command} | `{form}` | {entry.summary} | `{example}` |"
+        form = entry.usage_line.replace("|", "\\|")
+        row = f"| /{entry.name} | `{form}` | {entry.summary} | `{example}` |"
         assert row in text, row
 
 
@@ -20,4 +20,4 @@ def test_reference_lists_nothing_that_help_does_not():
     import re
 
     listed = set(re.findall(r"^\| /(\w+) \|", REFERENCE.read_text(encoding="utf-8"), re.M))
-    assert listed == {entry.command for entry in COMMANDS}
+    assert listed == {entry.name for entry in COMMANDS}

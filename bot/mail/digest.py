@@ -25,7 +25,8 @@ from bot.mail.reminders import roles_text
 from bot.mail.render import day, mail_language, render_mail, when_both
 from bot.services import Services
 from storage import audit, mailing, outbox
-from storage.mailing import ActionInfo, MemberInfo, Recipient, Roster
+from storage.actions import ActionView
+from storage.mailing import MemberInfo, Recipient, Roster
 from storage.models import Audience, AuditEntry, DigestFrequency, Meeting
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ class MeetingLine:
 
 @dataclass(frozen=True)
 class ActionLine:
-    action: ActionInfo
+    action: ActionView
     due: str
     overdue: bool
 
@@ -150,7 +151,7 @@ def _changes_since(recipient: Recipient, now: datetime) -> datetime:
 
 def digest_content(
     recipient: Recipient, roster: Roster, now: datetime,
-    *, meetings: list[Meeting], actions: list[ActionInfo],
+    *, meetings: list[Meeting], actions: list[ActionView],
     answers: dict[tuple[int, int], str], audiences: dict[str, set[int]],
     changes: list[AuditEntry],
 ) -> DigestContent:
@@ -167,9 +168,9 @@ def digest_content(
                 answers.get((meeting.id or 0, pid)),
             ))
 
-    def line(action: ActionInfo) -> ActionLine:
-        due: date = action.due_date  # type: ignore[assignment]
-        return ActionLine(action, day(due, recipient.language), due < today)
+    def line(action: ActionView) -> ActionLine:
+        return ActionLine(action, day(action.due_date, recipient.language),
+                          action.overdue(today))
 
     own = roster.member_ids_of(pid)
     content.actions = [line(a) for a in actions if a.member_id in own or a.assignee_id == pid]

@@ -31,7 +31,8 @@ from bot.mail.message import Attachment, compose, to_wire
 from bot.mail.render import day, mail_language, render, render_mail, when_both
 from bot.services import Services
 from storage import mailing, outbox
-from storage.mailing import ActionInfo, Recipient, Roster
+from storage.actions import ActionView
+from storage.mailing import Recipient, Roster
 from storage.models import Channel, Meeting, MeetingStatus
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ def meeting_message(
 
 
 def action_message(
-    settings: Settings, *, key: str, action: ActionInfo, recipient: Recipient, overdue: bool,
+    settings: Settings, *, key: str, action: ActionView, recipient: Recipient, overdue: bool,
     now: datetime,
 ) -> tuple[str, str]:
     sender = settings.require_mail_from()
@@ -199,7 +200,7 @@ def _local_moment(day_: date, zone: str, at: time = ACTION_HOUR) -> datetime:
     return datetime.combine(day_, at, tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
-def action_notice_due(action: ActionInfo, zone: str, now: datetime) -> str | None:
+def action_notice_due(action: ActionView, zone: str, now: datetime) -> str | None:
     """'soon' from 08:00 three days before the due date until the end of that day, 'overdue'
     from 08:00 the day after (for a week, so a long downtime does not dig up old ones)."""
     due: date = action.due_date  # type: ignore[assignment]

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from bot import dates
 
 # Languages the templates are written in. Dates follow the text's language, not the reader's
 # preference alone: a French date inside an English sentence reads badly. Add a language here
@@ -25,31 +24,19 @@ def mail_language(language: str) -> str:
     return base if base in TEMPLATE_LANGUAGES else "en"
 
 
-def _locale(language: str) -> Locale:
-    try:
-        return Locale.parse(mail_language(language))
-    except (UnknownLocaleError, ValueError):
-        return Locale.parse("en")
-
-
 def when(moment: datetime, zone: str, language: str = "en") -> str:
-    """'Monday, 9 July 2007, 09:00' in `zone`, in the reader's language."""
-    local = moment.astimezone(ZoneInfo(zone))
-    return format_datetime(local, "EEEE, d MMMM y, HH:mm", tzinfo=ZoneInfo(zone),
-                           locale=_locale(language))
+    """'Monday, 9 July 2007, 09:00' in `zone`, in the language the mail is written in."""
+    return dates.long_moment(moment, zone, mail_language(language))
 
 
 def day(value: date, language: str = "en") -> str:
-    """'Friday, 6 July 2007' in the reader's language."""
-    return format_date(value, "EEEE, d MMMM y", locale=_locale(language))
+    """'Friday, 6 July 2007' in the language the mail is written in."""
+    return dates.long_day(value, mail_language(language))
 
 
 def when_both(moment: datetime, reader_zone: str, meeting_zone: str, language: str = "en") -> str:
     """The time in the reader's zone, and in the meeting's when that differs."""
-    mine = f"{when(moment, reader_zone, language)} ({reader_zone})"
-    if reader_zone == meeting_zone:
-        return mine
-    return f"{mine}; {when(moment, meeting_zone, language)} local time ({meeting_zone})"
+    return dates.long_moment_both(moment, reader_zone, meeting_zone, mail_language(language))
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,53 @@
+"""Dates and times as people read them: in their zone and their language's conventions.
+
+One module for chat replies (short forms: "Mon 9 Jul 2007, 09:00") and mail (long forms:
+"Monday, 9 July 2007, 09:00"). Babel treats naive datetimes as UTC; ours are always aware.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime
+
+
+def locale_for(language: str) -> Locale:
+    """The Babel locale of a language code ("fr", "es-MX"); English when unknown."""
+    try:
+        return Locale.parse((language or "en").replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return Locale.parse("en")
+
+
+def short_moment(at: datetime, zone: str, language: str = "en", *,
+                 with_date: bool = True) -> str:
+    """'Mon 9 Jul 2007, 09:00' (or '09:00') in `zone`."""
+    pattern = "EEE d MMM y, HH:mm" if with_date else "HH:mm"
+    return format_datetime(at, pattern, tzinfo=ZoneInfo(zone), locale=locale_for(language))
+
+
+def short_day(value: date, language: str = "en") -> str:
+    """'9 Jul 2007'."""
+    return format_date(value, "d MMM y", locale=locale_for(language))
+
+
+def long_moment(at: datetime, zone: str, language: str = "en") -> str:
+    """'Monday, 9 July 2007, 09:00' in `zone`."""
+    return format_datetime(at, "EEEE, d MMMM y, HH:mm", tzinfo=ZoneInfo(zone),
+                           locale=locale_for(language))
+
+
+def long_day(value: date, language: str = "en") -> str:
+    """'Friday, 6 July 2007'."""
+    return format_date(value, "EEEE, d MMMM y", locale=locale_for(language))
+
+
+def long_moment_both(at: datetime, reader_zone: str, meeting_zone: str,
+                     language: str = "en") -> str:
+    """The time in the reader's zone, and in the meeting's when that differs."""
+    mine = f"{long_moment(at, reader_zone, language)} ({reader_zone})"
+    if reader_zone == meeting_zone:
+        return mine
+    return f"{mine}; {long_moment(at, meeting_zone, language)} local time ({meeting_zone})"

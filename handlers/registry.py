@@ -1,0 +1,177 @@
+"""The command registry: every command once (name, role, summary, usage, example, callback,
+guided form), every button, and the one ordered block that registers them.
+
+Registration, the guard, /help, the command menus, usage lines and the README check
+(tests/test_docs.py) all read COMMANDS: adding a command is adding a row.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from handlers import (
+    actions,
+    admin,
+    basic,
+    calendar,
+    forms,
+    linking,
+    mail_admin,
+    membership,
+    questions,
+)
+from handlers import settings as preferences
+from handlers.commands import ADMIN, EVERYONE, LINKED, Access, Button, Command
+from handlers.common import on_error, reply, turn_page
+from handlers.context import BotContext
+from handlers.guard import guarded
+
+C = Command
+COMMANDS: tuple[Command, ...] = (
+    # For everyone
+    C("start", EVERYONE, summary="welcome and what to do first", example="/start",
+      callback=basic.start),
+    C("help", EVERYONE, summary="the commands you may use", example="/help",
+      callback=basic.help_command),
+    C("next", EVERYONE, summary="the next meeting", example="/next",
+      callback=calendar.next_meeting),
+    C("meetings", EVERYONE, summary="upcoming meetings", example="/meetings",
+      callback=calendar.list_meetings),
+    C("meeting", EVERYONE, "/meeting <id>", "/meeting 3",
+      summary="one meeting with its calendar file", callback=calendar.show_meeting),
+    C("members", EVERYONE, "/members [region]", "/members African",
+      summary="members by UN regional group", callback=membership.list_members),
+    C("steering", EVERYONE, summary="the steering group by region", example="/steering",
+      callback=membership.show_steering),
+    C("troika", EVERYONE, summary="past, present and future chair", example="/troika",
+      callback=membership.show_troika),
+    C("link", EVERYONE, "/link <email>", "/link ana.garcia@example.org",
+      summary="link your account: a code goes to your email", callback=linking.link),
+    C("verify", EVERYONE, "/verify <6-digit code>", "/verify 123456",
+      summary="finish linking with the emailed code", callback=linking.verify),
+    # For linked contacts (and administrators)
+    C("whoami", LINKED, summary="your contact record and roles", example="/whoami",
+      callback=membership.whoami),
+    C("focal", LINKED, "/focal <code or name>", "/focal Mexico",
+      summary="a member's focal point", callback=membership.focal),
+    C("actions", LINKED, "/actions [open|overdue|mine|all|<code>]", "/actions overdue",
+      summary="action items: open, overdue, mine or a member", callback=actions.list_actions),
+    C("action", LINKED, "/action <id>", "/action 2",
+      summary="one action item with its history", callback=actions.show_action),
+    C("done", LINKED, "/done <id> [note]", "/done 2 report sent",
+      summary="mark an action item done", callback=actions.done),
+    C("note", LINKED, "/note <id> <text>", "/note 2 draft circulated",
+      summary="add a note to an action item", callback=actions.note),
+    C("settings", LINKED, "/settings [digest|reminders|timezone|language] <value>", "/settings",
+      summary="digest, reminders, time zone, language", callback=preferences.settings),
+    # For administrators
+    C("addmember", ADMIN, "/addmember <code> <name>", "/addmember GH Ghana",
+      summary="add a member", callback=membership.add_member, form=forms.NEW_MEMBER),
+    C("removemember", ADMIN, "/removemember <code>", "/removemember GH",
+      summary="remove a member (history kept)", callback=membership.remove_member),
+    C("setfocal", ADMIN, "/setfocal <code> <email> <full name> [telegram id]",
+      "/setfocal GH kofi.mensah@example.org Kofi Mensah",
+      summary="set a member's focal point", callback=membership.set_focal, form=forms.FOCAL),
+    C("steering", ADMIN, "/steering add|remove <code>", "/steering add GH",
+      summary="change the steering group", callback=membership.change_steering,
+      with_args=True),
+    C("troika", ADMIN, "/troika <past|present|future> <code>", "/troika future PH",
+      summary="set a troika seat", callback=membership.set_troika, with_args=True),
+    C("addmeeting", ADMIN,
+      "/addmeeting <YYYY-MM-DD HH:MM> <IANA zone> | <title> | <location> | "
+      "<all|steering|troika>",
+      "/addmeeting 2007-10-02 10:00 Asia/Manila | Steering group | Manila | steering",
+      summary="schedule a meeting", callback=calendar.add_meeting, form=forms.NEW_MEETING),
+    C("movemeeting", ADMIN, "/movemeeting <id> <YYYY-MM-DD HH:MM>",
+      "/movemeeting 4 2007-10-03 10:00", summary="move a meeting",
+      callback=calendar.move_meeting),
+    C("cancelmeeting", ADMIN, "/cancelmeeting <id>", "/cancelmeeting 4",
+      summary="cancel a meeting", callback=calendar.cancel_meeting),
+    C("addaction", ADMIN, "/addaction <code> <YYYY-MM-DD> <title>",
+      "/addaction FI 2007-12-31 Pilot on measuring impacts",
+      summary="add an action item", callback=actions.add_action, form=forms.NEW_ACTION),
+    C("admin", ADMIN, "/admin add|remove <telegram id>", "/admin add 123456789",
+      summary="add or remove an administrator", callback=admin.admin),
+    C("admins", ADMIN, summary="list administrators", example="/admins",
+      callback=admin.admins),
+    C("attendance", ADMIN, "/attendance <id>", "/attendance 3",
+      summary="who answered for a meeting", callback=calendar.attendance),
+    C("digest", ADMIN, "/digest [preview]", "/digest preview",
+      summary="build the digest now, or preview it", callback=mail_admin.digest_command),
+    C("outbox", ADMIN, summary="mail delivered, pending and failed", example="/outbox",
+      callback=mail_admin.outbox_command),
+    C("audit", ADMIN, "/audit [n]", "/audit 10",
+      summary="the latest changes", callback=admin.audit_log),
+)
+
+BY_NAME = {(c.name, c.with_args): c for c in COMMANDS}
+ANYONE = Access("button", EVERYONE)
+IMPORT = Access("import", ADMIN)  # a CSV file sent to the bot
+
+BUTTONS: tuple[Button, ...] = (
+    Button("pg", turn_page, None),  # paging needs no viewer: the pages are in chat_data
+    Button("att", calendar.attend, ANYONE),
+    Button("cxm", calendar.confirm_cancel, BY_NAME["cancelmeeting", False]),
+    Button("rmm", membership.confirm_remove, BY_NAME["removemember", False]),
+    Button("set", preferences.settings_button, BY_NAME["settings", False]),
+    Button("imp", admin.confirm_import, IMPORT),
+    Button("outbox", mail_admin.retry_failures, BY_NAME["outbox", False]),
+)
+
+
+def command_handler(name: str):
+    """One handler per name; a name with two rows (/steering, /troika) picks by arguments."""
+    plain = BY_NAME.get((name, False))
+    with_args = BY_NAME.get((name, True))
+    guarded_plain = guarded(plain, plain.callback) if plain else None
+    guarded_args = guarded(with_args, with_args.callback) if with_args else None
+
+    async def handle(update: Update, context: BotContext) -> object:
+        chosen = guarded_args if (context.args and guarded_args) else guarded_plain
+        return await chosen(update, context)
+
+    return handle if guarded_plain and guarded_args else (guarded_plain or guarded_args)
+
+
+async def nothing_to_cancel(update: Update, context: BotContext) -> None:
+    """Answer /cancel outside a form."""
+    await reply(update, "There is nothing to cancel.")
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """Answer a command the bot does not know."""
+    await reply(update, "I do not know that command. See /help for the ones you may use.")
+
+
+def register_handlers(application: Application) -> None:
+    application.bot_data["commands"] = COMMANDS
+    # 1. Guided forms first: while a form is open, its answers must not reach other handlers.
+    application.add_handler(forms.form_handler(
+        [(c, guarded(c, c.callback)) for c in COMMANDS if c.form is not None]))
+    # 2. Commands (also in groups; the guard decides what groups may see).
+    names = list(dict.fromkeys(c.name for c in COMMANDS))
+    for name in names:
+        application.add_handler(CommandHandler(name, command_handler(name)))
+    application.add_handler(CommandHandler("cancel", nothing_to_cancel))
+    # 3. Buttons, by callback-data prefix.
+    for button in BUTTONS:
+        callback = button.callback if button.access is None else \
+            guarded(button.access, button.callback)
+        application.add_handler(CallbackQueryHandler(callback, pattern=f"^{button.prefix}:"))
+    # 4. A CSV file sent in a private chat is an import (administrators only).
+    application.add_handler(MessageHandler(
+        filters.ChatType.PRIVATE & filters.Document.FileExtension("csv"),
+        guarded(IMPORT, admin.upload)))
+    # 5. Plain questions, in private chats only (groups get public commands only).
+    application.add_handler(MessageHandler(
+        filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND,
+        guarded(ANYONE, questions.question)))
+    # 6. Last, in private chats only (in groups a command may be meant for another bot):
+    # commands nobody handles.
+    known = [*names, "cancel"]
+    application.add_handler(MessageHandler(
+        filters.ChatType.PRIVATE & filters.COMMAND
+        & ~filters.Regex(rf"^/({'|'.join(sorted(known))})(@\w+)?(\s|$)"),
+        unknown_command))
+    application.add_error_handler(on_error)
