@@ -2,60 +2,46 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from telegram import Update
 
 from bot import parsing
 from bot.dates import short_day, short_moment
+from bot.ops import actions as ops
+from bot.ops.actions import ActionListing
 from handlers.common import esc, reply, reply_long
 from handlers.context import BotContext
 from handlers.formatting import action_line
-from storage import actions, members
-from storage.errors import Rejected
 from storage.people import Viewer
 
 FILTERS = ("open", "overdue", "mine", "all")
+TITLES = {"open": "Open action items", "overdue": "Overdue action items",
+          "all": "All action items"}
 
 
-def today(context: BotContext) -> date:
-    """Due dates are days in the secretariat's time zone."""
-    services = context.services
-    return services.clock.now().astimezone(services.settings.tz).date()
+def listing_lines(listing: ActionListing, query: str | None, language: str) -> list[str]:
+    """Action items as /actions shows them."""
+    if listing.unknown:
+        return [f"I know no member called “{esc(parsing.quote(query or ''))}”."]
+    if listing.candidates:
+        names = ", ".join(f"{esc(m.name)} (/actions {esc(m.code)})" for m in listing.candidates)
+        return [f"Which member do you mean? {names}"]
+    title = TITLES[listing.which]
+    if listing.member is not None:
+        title = f"{title} for {esc(listing.member.name)}"
+    elif listing.mine:
+        title = f"Your {title[0].lower()}{title[1:]}"
+    if not listing.rows:
+        return [f"<b>{title}</b>: none."]
+    return [f"<b>{title}</b> ({len(listing.rows)})",
+            *(action_line(r, listing.today, language) for r in listing.rows),
+            "Details: /action <i>number</i>"]
 
 
 async def actions_lines(context: BotContext, viewer: Viewer, which: str = "open",
                         member_query: str | None = None, *, mine: bool = False) -> list[str]:
-    """Action items as /actions shows them.
-
-    `which` is open, overdue, all or mine; `member_query` a code or a loosely written name;
-    `mine` keeps the asker's own (their members' and those assigned to them).
-    """
-    if which == "mine":
-        which, mine = "open", True
-    title = {"open": "Open action items", "overdue": "Overdue action items",
-             "all": "All action items"}[which]
-    codes: tuple[str, ...] | None = None
-    person_id = None
-    async with context.services.sessions() as session:
-        if member_query is not None:
-            found = await members.resolve(session, member_query)
-            if found.member is None:
-                names = ", ".join(f"{esc(m.name)} (/actions {esc(m.code)})"
-                                  for m in found.candidates)
-                return [f"Which member do you mean? {names}" if found.candidates else
-                        f"I know no member called “{esc(parsing.quote(member_query))}”."]
-            codes, title = (found.member.code,), f"{title} for {esc(found.member.name)}"
-        elif mine:
-            codes, person_id = viewer.member_codes, viewer.person_id
-            title = f"Your {title[0].lower()}{title[1:]}"
-        rows = await actions.list_actions(session, today=today(context), which=which,
-                                          member_codes=codes, person_id=person_id)
-    if not rows:
-        return [f"<b>{title}</b>: none."]
-    return [f"<b>{title}</b> ({len(rows)})",
-            *(action_line(r, today(context), viewer.language) for r in rows),
-            "Details: /action <i>number</i>"]
+    """Action items as /actions and plain questions show them."""
+    listing = await ops.list_actions(context.services, viewer, which, member_query, mine=mine)
+    return listing_lines(listing, member_query, viewer.language)
 
 
 async def list_actions(update: Update, context: BotContext, viewer: Viewer) -> None:
@@ -80,12 +66,8 @@ async def show_action(update: Update, context: BotContext, viewer: Viewer) -> No
     """Show one action item with its history."""
     if len(context.args or []) != 1:
         raise parsing.BadInput("Tell me which action item.")
-    action_id = _action_id(context)
-    async with context.services.sessions() as session:
-        detail = await actions.get_action(session, action_id)
-    if detail is None:
-        raise Rejected(f"There is no action item number {action_id}; see /actions.")
-    lines = [action_line(detail.row, today(context), viewer.language)]
+    detail = await ops.get_action(context.services, _action_id(context))
+    lines = [action_line(detail.row, context.services.today(), viewer.language)]
     if detail.row.assignee:
         lines.append(f"Assigned to {esc(detail.row.assignee)}")
     if detail.meeting_id:
@@ -95,27 +77,12 @@ async def show_action(update: Update, context: BotContext, viewer: Viewer) -> No
     await reply_long(update, context, lines)
 
 
-async def _check_owner(context: BotContext, viewer: Viewer, action_id: int) -> None:
-    """Only the owning member's contacts and administrators change an action item."""
-    async with context.services.sessions() as session:
-        detail = await actions.get_action(session, action_id)
-    if detail is None:
-        raise Rejected(f"There is no action item number {action_id}; see /actions.")
-    if not viewer.is_admin and detail.row.member_code not in viewer.member_codes:
-        raise Rejected(f"Only contacts of {detail.row.member_name} and administrators may "
-                       "change this action item.")
-
-
 async def done(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Mark an action item done, with an optional note."""
     action_id = _action_id(context)
     note = " ".join(context.args[1:])
     note = parsing.text(note, "note", limit=1000, pipes=True) if note else None
-    await _check_owner(context, viewer, action_id)
-    async with context.services.sessions.begin() as session:
-        await actions.mark_done(session, action_id=action_id, note=note,
-                                author=viewer.name or f"administrator {viewer.telegram_id}",
-                                actor=viewer.telegram_id, now=context.services.clock.now())
+    await ops.mark_done(context.services, viewer, action_id, note)
     await reply(update, f"Action item {action_id} is done. Thank you!")
 
 
@@ -123,11 +90,7 @@ async def note(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Add a note to an action item."""
     action_id = _action_id(context)
     text = parsing.text(" ".join(context.args[1:]), "note", limit=1000, pipes=True)
-    await _check_owner(context, viewer, action_id)
-    async with context.services.sessions.begin() as session:
-        await actions.add_note(session, action_id=action_id, text=text,
-                               author=viewer.name or f"administrator {viewer.telegram_id}",
-                               actor=viewer.telegram_id, now=context.services.clock.now())
+    await ops.add_note(context.services, viewer, action_id, text)
     await reply(update, f"Note added to action item {action_id}.")
 
 
@@ -141,11 +104,7 @@ def parse_new_action(args: list[str]) -> dict:
 async def create_action(update: Update, context: BotContext, viewer: Viewer,
                         fields: dict) -> None:
     """Add the action item and confirm (shared by the command and the guided form)."""
-    if fields["due_date"] < today(context):
-        raise parsing.BadInput("The due date has already passed.")
-    async with context.services.sessions.begin() as session:
-        item = await actions.add_action(session, actor=viewer.telegram_id,
-                                        now=context.services.clock.now(), **fields)
+    item = await ops.add_action(context.services, viewer, **fields)
     await reply(update, f"Added action item {item.id}: {esc(item.title)}, due "
                         f"{short_day(item.due_date, viewer.language)}.")
 

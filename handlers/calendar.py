@@ -10,38 +10,37 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import parsing
 from bot.dates import short_moment
 from bot.ics import meeting_calendar
+from bot.ops import calendar as ops
 from handlers.common import argument_text, esc, reply, reply_long
 from handlers.context import BotContext
 from handlers.formatting import ANSWER_LABEL, meeting_details, meeting_line
-from storage import meetings
 from storage.errors import Rejected
-from storage.models import Answer, Meeting
+from storage.models import Meeting
 from storage.people import Viewer
 
 NO_MEETINGS = "No meetings are scheduled."
 ORGANIZER_FALLBACK = "secretariat@gfmd.example"
+MEETING_FIELDS = 4
 
 
 async def next_text(context: BotContext, viewer: Viewer, *, kind: str | None = None) -> str:
     """The next meeting (of a kind), as /next and plain questions show it."""
-    async with context.services.sessions() as session:
-        found = await meetings.upcoming(session, context.services.clock.now(), limit=1,
-                                        kind=kind)
-    if not found:
+    meeting = await ops.next_meeting(context.services, kind=kind)
+    if meeting is None:
         return f"No {kind} meeting is scheduled." if kind else NO_MEETINGS
-    return f"Next: {meeting_line(found[0], viewer)}\nDetails and calendar file: /meeting " \
-           f"{found[0].id}"
+    return (f"Next: {meeting_line(meeting, viewer)}\nDetails and calendar file: /meeting "
+            f"{meeting.id}")
 
 
 async def meetings_lines(
     context: BotContext, viewer: Viewer, *, start: datetime | None = None,
     end: datetime | None = None, title: str = "Upcoming meetings",
 ) -> list[str]:
-    async with context.services.sessions() as session:
-        if start is not None and end is not None:
-            found = await meetings.between(session, start, end)
-        else:
-            found = await meetings.upcoming(session, context.services.clock.now())
+    """Upcoming meetings, or those starting in [start, end), as /meetings shows them."""
+    if start is not None and end is not None:
+        found = await ops.between(context.services, start, end)
+    else:
+        found = await ops.upcoming(context.services)
     if not found:
         return [f"<b>{esc(title)}</b>", "None."]
     return [f"<b>{esc(title)}</b>", *(meeting_line(m, viewer) for m in found),
@@ -67,28 +66,23 @@ def attendance_buttons(meeting: Meeting, answer: str | None) -> InlineKeyboardMa
     return InlineKeyboardMarkup([row])
 
 
+def _meeting_id(context: BotContext, missing: str = "Tell me which meeting.") -> int:
+    if len(context.args or []) != 1:
+        raise parsing.BadInput(missing)
+    return parsing.number(context.args[0], "meeting")
+
+
 async def show_meeting(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Show one meeting with attendance buttons and send its .ics file."""
-    if len(context.args or []) != 1:
-        raise parsing.BadInput("Tell me which meeting.")
-    meeting_id = parsing.number(context.args[0], "meeting")
-    now = context.services.clock.now()
-    async with context.services.sessions() as session:
-        meeting = await meetings.get_meeting(session, meeting_id)
-        if meeting is None:
-            raise Rejected(f"There is no meeting number {meeting_id}; see /meetings.")
-        answer, can_answer = None, False
-        if viewer.person_id is not None:
-            answer = await meetings.answer_of(session, meeting_id, viewer.person_id)
-            can_answer = (meeting.status != "cancelled" and meeting.starts_at > now
-                          and await meetings.is_invited(session, meeting, viewer.person_id))
-    markup = attendance_buttons(meeting, answer) if can_answer else None
-    await reply(update, meeting_details(meeting, viewer, answer), reply_markup=markup)
+    view = await ops.view_meeting(context.services, viewer, _meeting_id(context))
+    meeting = view.meeting
+    markup = attendance_buttons(meeting, view.answer) if view.can_answer else None
+    await reply(update, meeting_details(meeting, viewer, view.answer), reply_markup=markup)
     organizer = context.services.settings.mail_from or ORGANIZER_FALLBACK
     await update.effective_message.reply_document(
         meeting_calendar(meeting, organizer_email=organizer),
         filename=f"gfmd-meeting-{meeting.id}.ics",
-        caption=f"{meeting.title[:200]}: add it to your calendar",
+        caption=f"{esc(meeting.title[:200])}: add it to your calendar",
     )
 
 
@@ -103,10 +97,7 @@ async def attend(update: Update, context: BotContext, viewer: Viewer) -> None:
         await query.answer("This button is not valid any more.", show_alert=True)
         return
     try:
-        async with context.services.sessions.begin() as session:
-            meeting = await meetings.set_attendance(
-                session, meeting_id=int(meeting_text), person_id=viewer.person_id,
-                answer=Answer(value), now=context.services.clock.now())
+        meeting = await ops.answer_invitation(context.services, viewer, int(meeting_text), value)
     except Rejected as problem:
         await query.answer(f"{problem} Your answer was not changed.", show_alert=True)
         return
@@ -116,11 +107,8 @@ async def attend(update: Update, context: BotContext, viewer: Viewer) -> None:
 
 async def attendance(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Show who answered what for a meeting, by member, and who has not answered."""
-    if len(context.args or []) != 1:
-        raise parsing.BadInput("Tell me which meeting.")
-    meeting_id = parsing.number(context.args[0], "meeting")
-    async with context.services.sessions() as session:
-        report = await meetings.attendance_report(session, meeting_id)
+    meeting_id = _meeting_id(context)
+    report = await ops.attendance(context.services, meeting_id)
     counts = ", ".join(f"{ANSWER_LABEL[k].lower()}: {v}" for k, v in report.counts.items())
     lines = [f"<b>Attendance for #{meeting_id} {esc(report.meeting.title)}</b>", counts]
     for member, answers in report.answers.items():
@@ -130,9 +118,6 @@ async def attendance(update: Update, context: BotContext, viewer: Viewer) -> Non
         lines.append(f"<b>Not answered yet ({len(report.unanswered)})</b>: "
                      + ", ".join(esc(m) for m in report.unanswered))
     await reply_long(update, context, lines)
-
-
-MEETING_FIELDS = 4
 
 
 def parse_new_meeting(text: str) -> dict:
@@ -155,9 +140,7 @@ def parse_new_meeting(text: str) -> dict:
 async def create_meeting(update: Update, context: BotContext, viewer: Viewer,
                          fields: dict) -> None:
     """Schedule the meeting and confirm it (shared by the command and the guided form)."""
-    async with context.services.sessions.begin() as session:
-        meeting = await meetings.add_meeting(session, actor=viewer.telegram_id,
-                                             now=context.services.clock.now(), **fields)
+    meeting = await ops.add_meeting(context.services, viewer, **fields)
     await reply(update, f"Scheduled:\n{meeting_line(meeting, viewer)}")
 
 
@@ -171,28 +154,15 @@ async def move_meeting(update: Update, context: BotContext, viewer: Viewer) -> N
     args = context.args or []
     if len(args) != 3:
         raise parsing.BadInput("I need the meeting number, the new date and the new time.")
-    meeting_id = parsing.number(args[0], "meeting")
-    now = context.services.clock.now()
-    async with context.services.sessions.begin() as session:
-        meeting = await meetings.get_meeting(session, meeting_id)
-        if meeting is None:
-            raise Rejected(f"There is no meeting number {meeting_id}.")
-        starts_at = parsing.local_time(args[1], args[2], meeting.timezone)
-        meeting = await meetings.move_meeting(session, meeting_id=meeting_id,
-                                              starts_at=starts_at, actor=viewer.telegram_id,
-                                              now=now)
+    meeting = await ops.move_meeting(context.services, viewer,
+                                     parsing.number(args[0], "meeting"), args[1], args[2])
     await reply(update, f"Moved:\n{meeting_line(meeting, viewer)}")
 
 
 async def cancel_meeting(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Ask for confirmation before cancelling a meeting."""
-    if len(context.args or []) != 1:
-        raise parsing.BadInput("Tell me which meeting to cancel.")
-    meeting_id = parsing.number(context.args[0], "meeting")
-    async with context.services.sessions() as session:
-        meeting = await meetings.get_meeting(session, meeting_id)
-    if meeting is None:
-        raise Rejected(f"There is no meeting number {meeting_id}.")
+    meeting_id = _meeting_id(context, "Tell me which meeting to cancel.")
+    meeting = await ops.get_meeting(context.services, meeting_id)
     buttons = InlineKeyboardMarkup([[
         InlineKeyboardButton("Yes, cancel it", callback_data=f"cxm:{meeting_id}"),
         InlineKeyboardButton("No, keep it", callback_data="cxm:no"),
@@ -209,10 +179,7 @@ async def confirm_cancel(update: Update, context: BotContext, viewer: Viewer) ->
         await query.answer()
         await query.edit_message_text("Nothing was cancelled.")
         return
-    async with context.services.sessions.begin() as session:
-        meeting = await meetings.cancel_meeting(session, meeting_id=int(choice),
-                                                actor=viewer.telegram_id,
-                                                now=context.services.clock.now())
+    meeting = await ops.cancel_meeting(context.services, viewer, int(choice))
     await query.answer("Cancelled.")
     await query.edit_message_text(
         f"Cancelled #{meeting.id} {esc(meeting.title)} "

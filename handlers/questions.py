@@ -9,7 +9,6 @@ from rapidfuzz import fuzz, process
 from telegram import Update
 
 from handlers import actions, calendar, membership
-from handlers.actions import today
 from handlers.basic import help_command
 from handlers.commands import commands_for
 from handlers.common import reply, reply_long
@@ -30,7 +29,7 @@ async def question(update: Update, context: BotContext, viewer: Viewer) -> None:
     if len(text) > LONGEST_QUESTION:
         await reply(update, f"Please ask a short question, such as {EXAMPLES}.")
         return
-    intent = interpret(text, today(context))
+    intent = interpret(text, context.services.today())
     if intent.name in LINKED_INTENTS and not (viewer.is_linked or viewer.is_admin):
         await reply(update, LINK_FIRST)
         return

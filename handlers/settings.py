@@ -5,10 +5,11 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import parsing
+from bot.ops import people as ops
 from handlers.common import esc, reply
 from handlers.context import BotContext
 from storage.models import DigestFrequency, Person
-from storage.people import LANGUAGES, Viewer, set_preference
+from storage.people import LANGUAGES, Viewer
 
 ZONES = ("Europe/Brussels", "Europe/Geneva", "America/New_York", "America/Mexico_City",
          "Africa/Nairobi", "Asia/Manila", "Asia/Dhaka", "UTC")
@@ -59,12 +60,6 @@ def parse_preference(name: str, value: str) -> tuple[str, object]:
                            "reminders, timezone or language.")
 
 
-async def _change(context: BotContext, viewer: Viewer, name: str, value: object) -> Person:
-    async with context.services.sessions.begin() as session:
-        return await set_preference(session, viewer.person_id, name, value,
-                                    at=context.services.clock.now())
-
-
 async def settings(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Show the settings with buttons, or change one: /settings timezone Europe/Paris."""
     if viewer.person_id is None:
@@ -73,10 +68,11 @@ async def settings(update: Update, context: BotContext, viewer: Viewer) -> None:
     args = context.args or []
     if args and len(args) != 2:
         raise parsing.BadInput("Give a setting and its value.")
-    async with context.services.sessions() as session:
-        person = await session.get(Person, viewer.person_id)
     if args:
-        person = await _change(context, viewer, *parse_preference(args[0], args[1]))
+        person = await ops.set_preference(context.services, viewer,
+                                          *parse_preference(args[0], args[1]))
+    else:
+        person = (await ops.contact(context.services, viewer)).person
     text, markup = settings_view(person)
     await reply(update, text, reply_markup=markup)
 
@@ -88,7 +84,8 @@ async def settings_button(update: Update, context: BotContext, viewer: Viewer) -
     if viewer.person_id is None or len(parts) != 3:
         await query.answer("This button is not valid any more.", show_alert=True)
         return
-    person = await _change(context, viewer, *parse_preference(parts[1], parts[2]))
+    person = await ops.set_preference(context.services, viewer,
+                                      *parse_preference(parts[1], parts[2]))
     await query.answer("Saved.")
     text, markup = settings_view(person)
     await query.edit_message_text(text, reply_markup=markup)

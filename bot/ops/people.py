@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from bot.services import Services
 from storage import people
+from storage.errors import Rejected
+from storage.models import Person
 from storage.people import Viewer
 
 
@@ -11,3 +13,24 @@ async def viewer(services: Services, telegram_id: int) -> Viewer:
     """Who sent an update: loaded once per update by the guard."""
     async with services.sessions() as session:
         return await people.get_viewer(session, telegram_id)
+
+
+async def contact(services: Services, viewer: Viewer) -> people.Card:
+    """The viewer's contact record and roles (/whoami, /settings)."""
+    if viewer.person_id is None:
+        raise Rejected("Settings belong to a contact record; link one with /link.")
+    async with services.sessions() as session:
+        found = await people.card(session, viewer.person_id)
+    if found is None:
+        raise Rejected("Your contact record no longer exists.")
+    return found
+
+
+async def set_preference(services: Services, viewer: Viewer, name: str,
+                         value: object) -> Person:
+    """Change one of the viewer's preferences (checked by the caller); audited."""
+    if viewer.person_id is None:
+        raise Rejected("Settings belong to a contact record; link one with /link.")
+    async with services.sessions.begin() as session:
+        return await people.set_preference(session, viewer.person_id, name, value,
+                                           at=services.now())

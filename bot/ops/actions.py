@@ -1,0 +1,106 @@
+"""Action items: listing (open, overdue, all, mine, a member's), one item with its history,
+and the changes: done, note (by the owning member's contacts and administrators), new item."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.parsing import BadInput
+from bot.services import Services
+from storage import actions, members
+from storage.actions import ActionDetail, ActionView
+from storage.errors import Rejected
+from storage.models import ActionItem, Member
+from storage.people import Viewer
+
+WHICH = ("open", "overdue", "all")
+
+
+@dataclass(frozen=True)
+class ActionListing:
+    """What /actions shows: the rows, and for whom; or the members a loose name could mean."""
+
+    which: str  # open, overdue or all
+    today: date
+    rows: list[ActionView] = field(default_factory=list)
+    member: Member | None = None  # the member asked for
+    mine: bool = False  # the viewer's own members' items and those assigned to them
+    candidates: list[Member] = field(default_factory=list)  # an unclear member name
+    unknown: bool = False  # no member by that name
+
+
+async def list_actions(services: Services, viewer: Viewer, which: str = "open",
+                       member_query: str | None = None, *, mine: bool = False) -> ActionListing:
+    """`which` is open, overdue, all or mine; `member_query` a code or a loosely written name."""
+    if which == "mine":
+        which, mine = "open", True
+    today = services.today()
+    codes: tuple[str, ...] | None = None
+    person_id = None
+    async with services.sessions() as session:
+        member = None
+        if member_query is not None:
+            found = await members.resolve(session, member_query)
+            if found.member is None:
+                return ActionListing(which, today, candidates=list(found.candidates),
+                                     unknown=not found.candidates)
+            member, codes = found.member, (found.member.code,)
+        elif mine:
+            codes, person_id = viewer.member_codes, viewer.person_id
+        rows = await actions.list_actions(session, today=today, which=which,
+                                          member_codes=codes, person_id=person_id)
+    return ActionListing(which, today, rows, member=member, mine=mine and member is None)
+
+
+async def get_action(services: Services, action_id: int) -> ActionDetail:
+    async with services.sessions() as session:
+        detail = await actions.get_action(session, action_id)
+    if detail is None:
+        raise Rejected(f"There is no action item number {action_id}; see /actions.")
+    return detail
+
+
+async def _owned(session: AsyncSession, viewer: Viewer, action_id: int) -> ActionDetail:
+    """Only the owning member's contacts and administrators change an action item."""
+    detail = await actions.get_action(session, action_id)
+    if detail is None:
+        raise Rejected(f"There is no action item number {action_id}; see /actions.")
+    if not viewer.is_admin and detail.row.member_code not in viewer.member_codes:
+        raise Rejected(f"Only contacts of {detail.row.member_name} and administrators may "
+                       "change this action item.")
+    return detail
+
+
+def _author(viewer: Viewer) -> str:
+    return viewer.name or f"administrator {viewer.telegram_id}"
+
+
+async def mark_done(services: Services, viewer: Viewer, action_id: int,
+                    note: str | None) -> ActionItem:
+    async with services.sessions.begin() as session:
+        await _owned(session, viewer, action_id)
+        return await actions.mark_done(session, action_id=action_id, note=note,
+                                       author=_author(viewer), actor=viewer.actor,
+                                       now=services.now())
+
+
+async def add_note(services: Services, viewer: Viewer, action_id: int,
+                   text: str) -> ActionItem:
+    async with services.sessions.begin() as session:
+        await _owned(session, viewer, action_id)
+        return await actions.add_note(session, action_id=action_id, text=text,
+                                      author=_author(viewer), actor=viewer.actor,
+                                      now=services.now())
+
+
+async def add_action(services: Services, viewer: Viewer, *, code: str, due_date: date,
+                     title: str) -> ActionItem:
+    """A new action item for a member; the due date is a day in the secretariat's zone."""
+    if due_date < services.today():
+        raise BadInput("The due date has already passed.")
+    async with services.sessions.begin() as session:
+        return await actions.add_action(session, code=code, due_date=due_date, title=title,
+                                        actor=viewer.actor, now=services.now())

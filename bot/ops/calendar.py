@@ -1,0 +1,106 @@
+"""The calendar: what is coming up, one meeting as its reader sees it, attendance answers, and
+scheduling, moving and cancelling meetings (storage writes the audit entry and raises the
+meeting's SEQUENCE, so invitations already sent are updated)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot import parsing
+from bot.services import Services
+from storage import meetings
+from storage.errors import Rejected
+from storage.meetings import AttendanceReport
+from storage.models import Answer, Meeting, MeetingStatus
+from storage.people import Viewer
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    """One meeting for one reader: their answer, and whether they may (still) answer."""
+
+    meeting: Meeting
+    answer: str | None
+    can_answer: bool
+
+
+async def next_meeting(services: Services, *, kind: str | None = None) -> Meeting | None:
+    async with services.sessions() as session:
+        found = await meetings.upcoming(session, services.now(), limit=1, kind=kind)
+    return found[0] if found else None
+
+
+async def upcoming(services: Services) -> list[Meeting]:
+    async with services.sessions() as session:
+        return await meetings.upcoming(session, services.now())
+
+
+async def between(services: Services, start: datetime, end: datetime) -> list[Meeting]:
+    async with services.sessions() as session:
+        return await meetings.between(session, start, end)
+
+
+async def get_meeting(services: Services, meeting_id: int) -> Meeting:
+    async with services.sessions() as session:
+        meeting = await meetings.get_meeting(session, meeting_id)
+    if meeting is None:
+        raise Rejected(f"There is no meeting number {meeting_id}.")
+    return meeting
+
+
+async def view_meeting(services: Services, viewer: Viewer, meeting_id: int) -> MeetingView:
+    """The meeting, the viewer's answer, and whether they are invited and it is not too late."""
+    async with services.sessions() as session:
+        meeting = await meetings.get_meeting(session, meeting_id)
+        if meeting is None:
+            raise Rejected(f"There is no meeting number {meeting_id}; see /meetings.")
+        if viewer.person_id is None:
+            return MeetingView(meeting, None, False)
+        answer = await meetings.answer_of(session, meeting_id, viewer.person_id)
+        can_answer = (meeting.status != MeetingStatus.CANCELLED
+                      and meeting.starts_at > services.now()
+                      and await meetings.is_invited(session, meeting, viewer.person_id))
+    return MeetingView(meeting, answer, can_answer)
+
+
+async def answer_invitation(services: Services, viewer: Viewer, meeting_id: int,
+                            answer: str) -> Meeting:
+    """Record the viewer's yes / no / maybe (changeable until the meeting starts)."""
+    if viewer.person_id is None:
+        raise Rejected("Only linked contacts answer invitations; link with /link.")
+    async with services.sessions.begin() as session:
+        return await meetings.set_attendance(session, meeting_id=meeting_id,
+                                             person_id=viewer.person_id, answer=Answer(answer),
+                                             now=services.now())
+
+
+async def attendance(services: Services, meeting_id: int) -> AttendanceReport:
+    async with services.sessions() as session:
+        return await meetings.attendance_report(session, meeting_id)
+
+
+async def add_meeting(services: Services, viewer: Viewer, *, starts_at: datetime,
+                      timezone: str, title: str, location: str, audience: str) -> Meeting:
+    async with services.sessions.begin() as session:
+        return await meetings.add_meeting(session, actor=viewer.actor, now=services.now(),
+                                          starts_at=starts_at, timezone=timezone, title=title,
+                                          location=location, audience=audience)
+
+
+async def move_meeting(services: Services, viewer: Viewer, meeting_id: int, day: str,
+                       time: str) -> Meeting:
+    """Move a meeting to a new start, written in the meeting's own time zone."""
+    async with services.sessions.begin() as session:
+        meeting = await meetings.get_meeting(session, meeting_id)
+        if meeting is None:
+            raise Rejected(f"There is no meeting number {meeting_id}.")
+        starts_at = parsing.local_time(day, time, meeting.timezone)
+        return await meetings.move_meeting(session, meeting_id=meeting_id, starts_at=starts_at,
+                                           actor=viewer.actor, now=services.now())
+
+
+async def cancel_meeting(services: Services, viewer: Viewer, meeting_id: int) -> Meeting:
+    async with services.sessions.begin() as session:
+        return await meetings.cancel_meeting(session, meeting_id=meeting_id, actor=viewer.actor,
+                                             now=services.now())
