@@ -16,7 +16,6 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot import demo_data
 from bot.app import build_application
 from bot.clock import FixedClock
 from bot.config import load_settings
@@ -24,6 +23,8 @@ from bot.logging_setup import setup_logging
 from bot.mailsink import MailSink
 from bot.offline import ApiCall, OfflineBot, OfflineRequest, user
 from bot.services import Services, open_services
+from storage import meetings
+from storage import sample_data as demo_data
 
 DEMO_NOW = datetime(2007, 7, 2, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
 MAIL_FROM = "secretariat@gfmd.example"
@@ -95,12 +96,10 @@ def show(calls: list[ApiCall], folder: Path) -> int:
 
 
 async def _meeting_id(services: Services, uid: str) -> int:
-    from sqlmodel import select
-
-    from storage.models import Meeting
-
     async with services.sessions() as session:
-        return (await session.exec(select(Meeting.id).where(Meeting.uid == uid))).one()
+        found = await meetings.id_by_uid(session, uid)
+    assert found is not None, uid
+    return found
 
 
 async def play_script(bot: OfflineBot, services: Services, folder: Path) -> int:

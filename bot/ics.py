@@ -25,6 +25,16 @@ def _address(email: str, **params: str) -> vCalAddress:
     return address
 
 
+def _attendee(method: str, email: str, name: str | None) -> vCalAddress:
+    """The recipient as an ATTENDEE; a request asks for their answer (RSVP)."""
+    params = {"ROLE": "REQ-PARTICIPANT", "CUTYPE": "INDIVIDUAL"}
+    if method == "REQUEST":
+        params |= {"PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE"}
+    if name:
+        params["CN"] = name
+    return _address(email, **params)
+
+
 def meeting_calendar(
     meeting: Meeting,
     *,
@@ -59,12 +69,7 @@ def meeting_calendar(
         status="CANCELLED" if cancelled else "CONFIRMED",
     )
     if attendee_email is not None and method != "PUBLISH":
-        params = {"ROLE": "REQ-PARTICIPANT", "CUTYPE": "INDIVIDUAL"}
-        if method == "REQUEST":
-            params |= {"PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE"}
-        if attendee_name:
-            params["CN"] = attendee_name
-        event.add("attendee", _address(attendee_email, **params))
+        event.add("attendee", _attendee(method, attendee_email, attendee_name))
     if not cancelled:
         event.add_component(
             Alarm.new_display(description=f"Tomorrow: {meeting.title}",

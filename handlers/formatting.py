@@ -20,7 +20,8 @@ def when(meeting: Meeting, viewer: Viewer) -> str:
     text = (f"{short_moment(meeting.starts_at, zone, viewer.language)} –"
             f"{_end(meeting, zone, viewer.language)} ({esc(zone)})")
     if viewer.is_linked and viewer.timezone != zone:
-        text += (f"; your time {short_moment(meeting.starts_at, viewer.timezone, viewer.language)} –"
+        mine = short_moment(meeting.starts_at, viewer.timezone, viewer.language)
+        text += (f"; your time {mine} –"
                  f"{_end(meeting, viewer.timezone, viewer.language)} ({esc(viewer.timezone)})")
     return text
 

@@ -42,6 +42,11 @@ async def get_meeting(session: AsyncSession, meeting_id: int) -> Meeting | None:
     return await session.get(Meeting, meeting_id)
 
 
+async def id_by_uid(session: AsyncSession, uid: str) -> int | None:
+    """The meeting with this iCalendar UID."""
+    return (await session.exec(select(Meeting.id).where(Meeting.uid == uid))).first()
+
+
 async def upcoming(
     session: AsyncSession, now: datetime, *, limit: int | None = None, kind: str | None = None
 ) -> list[Meeting]:

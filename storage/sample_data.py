@@ -1,4 +1,5 @@
-"""Sample data for the demo, drawn from the GFMD's founding documents (Brussels, 2007).
+"""The sample dataset that the demo loads, drawn from the GFMD's founding documents (Brussels,
+2007).
 
 Meetings, bodies and follow-up actions follow the Chair's conclusions of the first Global Forum
 and the Chair's April 2007 interview. People, email addresses and Telegram ids are fictitious;
