@@ -6,7 +6,8 @@ semicolon-separated; columns in any order: `code` and `name` required; `kind`, `
 optional. Unknown columns are reported and ignored. Every rejected row is named by its line number
 with the reason. Empty optional cells change nothing.
 
-`parse_csv` only reads; `apply_plan` writes the valid rows in the caller's transaction.
+Here only reading, checking and the wording of reports (pure functions) and the command line's
+dialogue; `bot.ops.imports` writes the rows.
 """
 
 from __future__ import annotations
@@ -15,16 +16,13 @@ import csv
 import io
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from bot import parsing
 from bot.clock import Clock
 from bot.config import Settings
-from storage import members
-from storage.errors import Rejected
 from storage.models import MemberKind
-from storage.people import LANGUAGES
+from storage.people import LANGUAGES, Viewer
 from storage.regions import un_member_states
 
 REQUIRED = ("code", "name")
@@ -202,46 +200,8 @@ def report(plan: ImportPlan) -> list[str]:
     return lines
 
 
-async def apply_plan(session, plan: ImportPlan, *, actor: str | int,
-                     now: datetime) -> ImportResult:
-    """Write the valid rows (each audited); a row the database refuses is reported, not fatal."""
-    result = ImportResult()
-    for row in plan.rows:
-        try:
-            async with session.begin_nested():
-                await _apply_row(session, row, result, actor=actor, now=now)
-        except Rejected as problem:
-            result.failed.append(Problem(row.line, str(problem)))
-    return result
-
-
-async def _apply_row(session, row: ImportRow, result: ImportResult, *, actor: str | int,
-                     now: datetime) -> None:
-    existing = await members.get_member(session, row.code)
-    if existing is None:
-        await members.add_member(session, code=row.code, name=row.name, kind=row.kind,
-                                 region=row.region, actor=actor, now=now)
-        result.added.append(row.code)
-    else:
-        await members.update_member(session, code=row.code, name=row.name, kind=row.kind,
-                                    region=row.region, actor=actor, now=now)
-        result.updated.append(row.code)
-    member = await members.get_member(session, row.code)
-    if row.steering is not None and member.steering != row.steering:
-        await members.set_steering(session, code=row.code, on=row.steering, actor=actor,
-                                   now=now)
-    if row.troika is not None and member.troika != row.troika:
-        await members.set_troika(session, role=row.troika, code=row.code, actor=actor,
-                                 now=now)
-    if row.focal_email:
-        await members.set_focal(session, code=row.code, email=row.focal_email,
-                                name=row.focal_name or row.focal_email, actor=actor, now=now,
-                                telegram_id=row.focal_telegram_id, language=row.language,
-                                timezone=row.timezone)
-        result.focal_points += 1
-
-
 def summary(result: ImportResult) -> list[str]:
+    """What an import wrote, plain text, one line each."""
     lines = [f"Imported: {len(result.added)} members added, {len(result.updated)} updated, "
              f"{result.focal_points} focal points set."]
     lines += [f"line {p.line}: not imported: {p.reason}" for p in result.failed]
@@ -250,6 +210,8 @@ def summary(result: ImportResult) -> list[str]:
 
 async def import_cli(settings: Settings, path: Path, *, dry_run: bool, assume_yes: bool) -> int:
     """`fof-bot import FILE [--dry-run] [--yes]`: 0 when everything asked for was imported."""
+    # Imported here because bot.ops.imports imports this module's types.
+    from bot.ops import imports
     from bot.services import open_services
 
     try:
@@ -270,9 +232,7 @@ async def import_cli(settings: Settings, path: Path, *, dry_run: bool, assume_ye
             print(f"Nothing was imported. Fix the file, or run again with --yes to import the "
                   f"{len(plan.rows)} valid rows.")
             return 1
-    clock = Clock()
-    async with open_services(settings, clock) as services:
-        async with services.sessions.begin() as session:
-            result = await apply_plan(session, plan, actor="cli", now=clock.now())
+    async with open_services(settings, Clock()) as services:
+        result = await imports.apply_plan(services, Viewer.operator(settings.timezone), plan)
     print("\n".join(summary(result)))
     return 1 if result.failed else 0

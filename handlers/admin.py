@@ -6,13 +6,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import importer, parsing
 from bot.dates import short_moment
+from bot.ops import admin as ops
+from bot.ops import imports
 from handlers.common import esc, reply, reply_long
 from handlers.context import BotContext
 from handlers.menus import admin_menu
-from storage import audit, people
 from storage.people import Viewer
 
-AUDIT_DEFAULT, AUDIT_MAX = 10, 200
+AUDIT_DEFAULT = 10
 KEPT_IMPORTS = 5
 
 
@@ -22,25 +23,21 @@ async def admin(update: Update, context: BotContext, viewer: Viewer) -> None:
     if len(args) != 2 or args[0].lower() not in ("add", "remove"):
         raise parsing.BadInput("Say add or remove, then the numeric Telegram user id.")
     telegram_id = parsing.telegram_id(args[1])
-    now = context.services.clock.now()
-    async with context.services.sessions.begin() as session:
-        if args[0].lower() == "add":
-            await people.add_admin(session, telegram_id, actor=viewer.telegram_id, at=now)
-        else:
-            await people.remove_admin(session, telegram_id, actor=viewer.telegram_id, at=now)
-    await admin_menu(context.application, telegram_id, is_admin=args[0].lower() == "add")
-    verb = "is now" if args[0].lower() == "add" else "is no longer"
+    add = args[0].lower() == "add"
+    change = ops.add_admin if add else ops.remove_admin
+    await change(context.services, viewer, telegram_id)
+    await admin_menu(context.application, telegram_id, is_admin=add)
+    verb = "is now" if add else "is no longer"
     await reply(update, f"{telegram_id} {verb} an administrator.")
 
 
 async def admins(update: Update, context: BotContext, viewer: Viewer) -> None:
     """List the administrators."""
-    async with context.services.sessions() as session:
-        found = await people.list_admins(session)
+    found = await ops.list_admins(context.services, viewer)
     lines = [f"<b>Administrators</b> ({len(found)})"]
     zone = _zone(context, viewer)
-    lines += [f"• {a.telegram_id}{' — ' + esc(name) if name else ''} (added by "
-              f"{esc(a.added_by)}, {short_moment(a.added_at, zone)})" for a, name in found]
+    lines += [f"• {a.telegram_id}{' — ' + esc(a.name) if a.name else ''} (added by "
+              f"{esc(a.added_by)}, {short_moment(a.added_at, zone)})" for a in found]
     await reply_long(update, context, lines)
 
 
@@ -50,15 +47,13 @@ async def audit_log(update: Update, context: BotContext, viewer: Viewer) -> None
     if len(args) > 1:
         raise parsing.BadInput("Give at most one number.")
     count = parsing.number(args[0], "count") if args else AUDIT_DEFAULT
-    if not 1 <= count <= AUDIT_MAX:
-        raise parsing.BadInput(f"The number must be between 1 and {AUDIT_MAX}.")
-    async with context.services.sessions() as session:
-        entries = await audit.latest(session, count)
+    if not 1 <= count <= ops.AUDIT_MAX:
+        raise parsing.BadInput(f"The number must be between 1 and {ops.AUDIT_MAX}.")
+    entries = await ops.audit_log(context.services, viewer, count)
     lines = [f"<b>Latest {len(entries)} changes</b>"]
     zone = _zone(context, viewer)
     for e in entries:
-        change = audit.describe(e.before, e.after)
-        change = f"\n  {esc(_short(change))}" if change else ""
+        change = f"\n  {esc(_short(e.change))}" if e.change else ""
         lines.append(f"• {short_moment(e.at, zone)} {esc(e.actor)} <b>{esc(e.action)}</b> "
                      f"{esc(e.subject)}{change}")
     await reply_long(update, context, lines)
@@ -81,23 +76,29 @@ async def upload(update: Update, context: BotContext, viewer: Viewer) -> None:
         return
     telegram_file = await context.bot.get_file(document.file_id)
     content = bytes(await telegram_file.download_as_bytearray())
-    plan = importer.parse_csv(content)
-    lines = [esc(line) for line in importer.report(plan)]
-    if plan.fatal or not plan.rows:
+    checked = await imports.check_file(context.services, viewer, content)
+    lines = [esc(line) for line in checked.report]
+    if not checked.importable:
         await reply_long(update, context, lines + ["Nothing was imported."])
         return
+    token = _keep(context, content)
+    rows = len(checked.plan.rows)
+    label = f"Import the {rows} valid rows" if checked.plan.errors else f"Import {rows} rows"
+    buttons = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"imp:{token}"),
+                                     InlineKeyboardButton("Cancel", callback_data="imp:no")]])
+    await reply_long(update, context, lines + ["Nothing is written until you confirm."])
+    await reply(update, "Import now?", reply_markup=buttons)
+
+
+def _keep(context: BotContext, content: bytes) -> str:
+    """Keep a checked file until its button is pressed (the last few only); returns its token."""
     kept: dict[str, bytes] = context.user_data.setdefault("imports", {})
     token = str(context.user_data.get("imports_next", 1))
     context.user_data["imports_next"] = int(token) + 1
     kept[token] = content
     for old in list(kept)[:-KEPT_IMPORTS]:
         del kept[old]
-    label = (f"Import the {len(plan.rows)} valid rows" if plan.errors
-             else f"Import {len(plan.rows)} rows")
-    buttons = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"imp:{token}"),
-                                     InlineKeyboardButton("Cancel", callback_data="imp:no")]])
-    await reply_long(update, context, lines + ["Nothing is written until you confirm."])
-    await reply(update, "Import now?", reply_markup=buttons)
+    return token
 
 
 async def confirm_import(update: Update, context: BotContext, viewer: Viewer) -> None:
@@ -111,8 +112,7 @@ async def confirm_import(update: Update, context: BotContext, viewer: Viewer) ->
             "This import has expired; please send the file again."
         await query.edit_message_text(text)
         return
+    # The file is read again rather than trusting a plan kept in memory between two updates.
     plan = importer.parse_csv(content)
-    async with context.services.sessions.begin() as session:
-        result = await importer.apply_plan(session, plan, actor=viewer.telegram_id,
-                                           now=context.services.clock.now())
+    result = await imports.apply_plan(context.services, viewer, plan)
     await query.edit_message_text("\n".join(esc(line) for line in importer.summary(result)))

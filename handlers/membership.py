@@ -8,16 +8,19 @@ from itertools import groupby
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import parsing
+from bot.ops import membership as ops
 from handlers.common import esc, is_private, reply, reply_long
 from handlers.context import BotContext
 from handlers.formatting import member_name
-from storage import members
-from storage.errors import Rejected
 from storage.members import TROIKA_ORDER
 from storage.models import Member
-from storage.people import Viewer, card
+from storage.people import Viewer
 
 ORGANISATIONS = "Organisations"
+TROIKA_LABELS = {"past": "Past chair", "present": "Chair in office", "future": "Next chair"}
+# Who the *_lines helpers read as when a caller (handlers.questions) names nobody: nothing they
+# read depends on who asks, and no Telegram user has a negative id.
+ANYONE = Viewer(telegram_id=-1)
 
 
 def _by_region(found: list[Member]) -> list[tuple[str, list[Member]]]:
@@ -25,9 +28,9 @@ def _by_region(found: list[Member]) -> list[tuple[str, list[Member]]]:
             for region, group in groupby(found, key=lambda m: m.region)]
 
 
-async def members_lines(context: BotContext, region: str | None = None) -> list[str]:
-    async with context.services.sessions() as session:
-        found = await members.list_members(session, region=region)
+async def members_lines(context: BotContext, region: str | None = None, *,
+                        viewer: Viewer = ANYONE) -> list[str]:
+    found = await ops.list_members(context.services, viewer, region)
     if not found:
         return [f"No members in the {esc(region)} group yet." if region else "No members yet."]
     lines = [f"<b>Members</b> ({len(found)})"]
@@ -38,37 +41,38 @@ async def members_lines(context: BotContext, region: str | None = None) -> list[
     return lines
 
 
-async def troika_lines(context: BotContext) -> list[str]:
-    async with context.services.sessions() as session:
-        seats = await members.troika(session)
+def _troika_lines(seats: dict[str, Member]) -> list[str]:
     lines = ["<b>Troika</b>"]
     for role in TROIKA_ORDER:
         holder = seats.get(role)
-        label = {"past": "Past chair", "present": "Chair in office", "future": "Next chair"}[role]
-        lines.append(f"{label}: {member_name(holder) if holder else '<i>not set</i>'}")
+        shown = member_name(holder) if holder else "<i>not set</i>"
+        lines.append(f"{TROIKA_LABELS[role]}: {shown}")
     return lines
 
 
-async def steering_lines(context: BotContext) -> list[str]:
-    async with context.services.sessions() as session:
-        found = await members.list_members(session, steering=True)
-    lines = [f"<b>Steering group</b> ({len(found)} members)"]
-    for name, group in _by_region(found):
+async def troika_lines(context: BotContext, *, viewer: Viewer = ANYONE) -> list[str]:
+    return _troika_lines(await ops.troika(context.services, viewer))
+
+
+async def steering_lines(context: BotContext, *, viewer: Viewer = ANYONE) -> list[str]:
+    found = await ops.steering_group(context.services, viewer)
+    lines = [f"<b>Steering group</b> ({len(found.members)} members)"]
+    for name, group in _by_region(found.members):
         lines.append(f"<b>{esc(name)}</b> ({len(group)}): "
                      + ", ".join(member_name(m) for m in group))
-    return lines + [""] + await troika_lines(context)
+    return lines + [""] + _troika_lines(found.troika)
 
 
 async def list_members(update: Update, context: BotContext, viewer: Viewer) -> None:
     """List members by UN regional group, or one group's members."""
     text = " ".join(context.args or [])
     region = parsing.region(text) if text else None
-    await reply_long(update, context, await members_lines(context, region))
+    await reply_long(update, context, await members_lines(context, region, viewer=viewer))
 
 
 async def show_steering(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Show the steering group by region with counts, and the troika."""
-    await reply_long(update, context, await steering_lines(context))
+    await reply_long(update, context, await steering_lines(context, viewer=viewer))
 
 
 async def change_steering(update: Update, context: BotContext, viewer: Viewer) -> None:
@@ -77,17 +81,14 @@ async def change_steering(update: Update, context: BotContext, viewer: Viewer) -
     if len(args) != 2 or args[0].lower() not in ("add", "remove"):
         raise parsing.BadInput("Say add or remove, then the member code.")
     on = args[0].lower() == "add"
-    async with context.services.sessions.begin() as session:
-        member = await members.set_steering(session, code=parsing.code(args[1]), on=on,
-                                            actor=viewer.telegram_id,
-                                            now=context.services.clock.now())
+    member = await ops.set_steering(context.services, viewer, parsing.code(args[1]), on)
     verb = "joined" if on else "left"
     await reply(update, f"{member_name(member)} {verb} the steering group.")
 
 
 async def show_troika(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Show the past, present and future chairs."""
-    await reply(update, "\n".join(await troika_lines(context)))
+    await reply(update, "\n".join(await troika_lines(context, viewer=viewer)))
 
 
 async def set_troika(update: Update, context: BotContext, viewer: Viewer) -> None:
@@ -96,30 +97,26 @@ async def set_troika(update: Update, context: BotContext, viewer: Viewer) -> Non
     if len(args) != 2:
         raise parsing.BadInput("Give the seat (past, present or future) and the member code.")
     role, code = parsing.troika_role(args[0]), parsing.code(args[1])
-    async with context.services.sessions.begin() as session:
-        member, previous = await members.set_troika(session, role=role, code=code,
-                                                    actor=viewer.telegram_id,
-                                                    now=context.services.clock.now())
+    member, previous = await ops.set_troika(context.services, viewer, role, code)
     was = f" (instead of {member_name(previous)})" if previous else ""
     await reply(update, f"{member_name(member)} now holds the {role} troika seat{was}.")
 
 
-async def focal_lines(context: BotContext, query: str, *, show_email: bool) -> list[str]:
+async def focal_lines(context: BotContext, query: str, *, show_email: bool,
+                      viewer: Viewer = ANYONE) -> list[str]:
     """A member's focal points, or the candidates when the name is ambiguous."""
-    async with context.services.sessions() as session:
-        found = await members.resolve(session, query)
-        if found.member is None:
-            if not found.candidates:
-                return [f"I know no member called “{esc(parsing.quote(query))}”. "
-                        "Try its code (BE) or see /members."]
-            return ["Which one do you mean?",
-                    *(f"• {member_name(m)}: /focal {esc(m.code)}" for m in found.candidates)]
-        member = found.member
-        people = (await members.focal_points(session, [member.id])).get(member.id, [])
-    if not people:
-        return [f"{member_name(member)} has no focal point on record."]
-    lines = [f"Focal point{'s' if len(people) > 1 else ''} for {member_name(member)}:"]
-    for person in people:
+    found = await ops.focal_points(context.services, viewer, query)
+    if found.member is None:
+        if not found.candidates:
+            return [f"I know no member called “{esc(parsing.quote(query))}”. "
+                    "Try its code (BE) or see /members."]
+        return ["Which one do you mean?",
+                *(f"• {member_name(m)}: /focal {esc(m.code)}" for m in found.candidates)]
+    if not found.people:
+        return [f"{member_name(found.member)} has no focal point on record."]
+    plural = "s" if len(found.people) > 1 else ""
+    lines = [f"Focal point{plural} for {member_name(found.member)}:"]
+    for person in found.people:
         contact = f" — {esc(person.email)}" if show_email else ""
         lines.append(f"• {esc(person.name)}{contact}")
     return lines
@@ -132,18 +129,17 @@ async def focal(update: Update, context: BotContext, viewer: Viewer) -> None:
         raise parsing.BadInput("Tell me which member.")
     if len(query) > 100:
         raise parsing.BadInput("That name is too long for a member.")
-    await reply(update, "\n".join(await focal_lines(context, query,
-                                                    show_email=is_private(update))))
+    lines = await focal_lines(context, query, show_email=is_private(update), viewer=viewer)
+    await reply(update, "\n".join(lines))
 
 
 async def whoami(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Show the asking user's contact record and roles."""
-    if viewer.person_id is None:
+    found = await ops.contact_card(context.services, viewer)
+    if found is None:
         await reply(update, f"You are an administrator (Telegram id {viewer.telegram_id}) "
                             "without a linked contact record.")
         return
-    async with context.services.sessions() as session:
-        found = await card(session, viewer.person_id)
     person = found.person
     roles = [f"• {esc(role.replace('_', ' '))} for {esc(name)} ({esc(code)})"
              for code, name, role in found.roles] or ["• no role on record"]
@@ -167,10 +163,7 @@ async def add_member(update: Update, context: BotContext, viewer: Viewer) -> Non
 async def create_member(update: Update, context: BotContext, viewer: Viewer, code: str,
                         name: str) -> None:
     """Add the member and confirm (shared by the command and the guided form)."""
-    async with context.services.sessions.begin() as session:
-        member = await members.add_member(session, code=code, name=name,
-                                          actor=viewer.telegram_id,
-                                          now=context.services.clock.now())
+    member = await ops.add_member(context.services, viewer, code, name)
     group = esc(member.region or "an organisation, no regional group")
     await reply(update, f"Added {member_name(member)}: {esc(member.kind)}, {group}.")
 
@@ -179,11 +172,7 @@ async def remove_member(update: Update, context: BotContext, viewer: Viewer) -> 
     """Ask for confirmation before removing a member."""
     if len(context.args or []) != 1:
         raise parsing.BadInput("Tell me the code of the member to remove.")
-    code = parsing.code(context.args[0])
-    async with context.services.sessions() as session:
-        member = await members.get_member(session, code)
-    if member is None:
-        raise Rejected(f"There is no member with the code {code}.")
+    member = await ops.find_member(context.services, viewer, parsing.code(context.args[0]))
     buttons = InlineKeyboardMarkup([[
         InlineKeyboardButton(f"Yes, remove {member.code}", callback_data=f"rmm:{member.code}"),
         InlineKeyboardButton("No, keep it", callback_data="rmm:no"),
@@ -200,10 +189,7 @@ async def confirm_remove(update: Update, context: BotContext, viewer: Viewer) ->
         await query.answer()
         await query.edit_message_text("Nothing was removed.")
         return
-    async with context.services.sessions.begin() as session:
-        member = await members.remove_member(session, code=parsing.code(choice),
-                                             actor=viewer.telegram_id,
-                                             now=context.services.clock.now())
+    member = await ops.remove_member(context.services, viewer, parsing.code(choice))
     await query.answer("Removed.")
     await query.edit_message_text(f"Removed {member_name(member)}; its history is kept.")
 
@@ -223,9 +209,7 @@ def parse_focal(args: list[str]) -> dict:
 
 async def save_focal(update: Update, context: BotContext, viewer: Viewer, fields: dict) -> None:
     """Set the focal point and confirm (shared by the command and the guided form)."""
-    async with context.services.sessions.begin() as session:
-        change = await members.set_focal(session, actor=viewer.telegram_id,
-                                         now=context.services.clock.now(), **fields)
+    change = await ops.set_focal(context.services, viewer, **fields)
     text = (f"{esc(change.person.name)} ({esc(change.person.email)}) is now the focal point for "
             f"{member_name(change.member)}.")
     if change.previous:

@@ -193,8 +193,8 @@ async def remove_member(
     member.steering, member.troika = False, None
     session.add(member)
     await session.flush()
-    await audit.record(session, at=now, actor=actor, action=AuditAction.MEMBER_REMOVE, subject=member.code,
-                       before=before, after=snapshot(member))
+    await audit.record(session, at=now, actor=actor, action=AuditAction.MEMBER_REMOVE,
+                       subject=member.code, before=before, after=snapshot(member))
     return member
 
 

@@ -105,8 +105,8 @@ async def add_admin(
     admin = Admin(telegram_id=telegram_id, added_by=str(actor), added_at=at)
     session.add(admin)
     await session.flush()
-    await audit.record(session, at=at, actor=actor, action=AuditAction.ADMIN_ADD, subject=str(telegram_id),
-                       after={"telegram_id": telegram_id})
+    await audit.record(session, at=at, actor=actor, action=AuditAction.ADMIN_ADD,
+                       subject=str(telegram_id), after={"telegram_id": telegram_id})
     return admin
 
 
