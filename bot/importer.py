@@ -17,6 +17,7 @@ import io
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot import parsing
 from bot.clock import Clock
@@ -78,6 +79,19 @@ class ImportResult:
 
 def parse_csv(content: bytes) -> ImportPlan:
     """Read and check the file; nothing is written."""
+    opened = _open(content)
+    if isinstance(opened, ImportPlan):
+        return opened
+    reader, header = opened
+    plan = ImportPlan(unknown_columns=[h for h in header if h not in REQUIRED + OPTIONAL])
+    _read_rows(reader, header, plan)
+    if not plan.rows and not plan.errors and plan.fatal is None:
+        plan.fatal = "The file has a header but no rows."
+    return plan
+
+
+def _open(content: bytes) -> tuple[Any, list[str]] | ImportPlan:
+    """A CSV reader past the header, and the header; or a plan saying why the file is unusable."""
     if len(content) > MAX_BYTES:
         return ImportPlan(fatal=f"The file is larger than {MAX_BYTES // 1_000_000} MB.")
     try:
@@ -97,7 +111,11 @@ def parse_csv(content: bytes) -> ImportPlan:
     if missing:
         return ImportPlan(fatal=f"The header row has no {' or '.join(missing)} column "
                                 f"(it has: {', '.join(h for h in header if h) or 'nothing'}).")
-    plan = ImportPlan(unknown_columns=[h for h in header if h not in REQUIRED + OPTIONAL])
+    return reader, header
+
+
+def _read_rows(reader: Any, header: list[str], plan: ImportPlan) -> None:
+    """Add each row to the plan's rows or its errors; too many rows make the plan fatal."""
     seen_codes: dict[str, int] = {}
     seen_telegram: dict[int, tuple[int, str]] = {}
     seen_troika: dict[str, int] = {}
@@ -105,7 +123,7 @@ def parse_csv(content: bytes) -> ImportPlan:
         try:
             values = next(reader)
         except StopIteration:
-            break
+            return
         except csv.Error as exc:
             plan.errors.append(Problem(reader.line_num, f"cannot be read ({exc})"))
             continue
@@ -114,7 +132,7 @@ def parse_csv(content: bytes) -> ImportPlan:
             continue
         if len(plan.rows) + len(plan.errors) >= MAX_ROWS:
             plan.fatal = f"The file has more than {MAX_ROWS} rows; split it."
-            return plan
+            return
         if len(values) > len(header):
             plan.errors.append(Problem(line, f"has {len(values)} cells but the header has "
                                              f"{len(header)} columns"))
@@ -127,9 +145,6 @@ def parse_csv(content: bytes) -> ImportPlan:
             plan.errors.append(Problem(line, str(problem)))
             continue
         plan.rows.append(row)
-    if not plan.rows and not plan.errors:
-        plan.fatal = "The file has a header but no rows."
-    return plan
 
 
 def _row(line: int, cells: dict[str, str]) -> ImportRow:
