@@ -7,6 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
+from bot.clock import Clock
 from bot.config import ConfigError, Settings, exit_on_config_error, load_settings
 from bot.logging_setup import setup_logging
 
@@ -43,6 +44,37 @@ def _secrets(settings: Settings) -> list[str]:
     ]
 
 
+async def import_cli(settings: Settings, path: Path, *, dry_run: bool, assume_yes: bool) -> int:
+    """`fof-bot import FILE [--dry-run] [--yes]`: 0 when everything asked for was imported."""
+    from bot.importer import parse_csv, report, summary
+    from bot.ops import imports
+    from bot.services import open_services
+    from storage.people import Viewer
+
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        print(f"cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    plan = parse_csv(content)
+    print("\n".join(report(plan)))
+    if plan.fatal or not plan.rows:
+        return 1
+    if dry_run:
+        print("Dry run: nothing was changed.")
+        return 1 if plan.errors else 0
+    if plan.errors and not assume_yes:
+        question = f"Import the {len(plan.rows)} valid rows anyway? [y/N] "
+        if not (sys.stdin.isatty() and input(question).strip().lower() in ("y", "yes")):
+            print(f"Nothing was imported. Fix the file, or run again with --yes to import the "
+                  f"{len(plan.rows)} valid rows.")
+            return 1
+    async with open_services(settings, Clock()) as services:
+        result = await imports.apply_plan(services, Viewer.operator(settings.timezone), plan)
+    print("\n".join(summary(result)))
+    return 1 if result.failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -65,8 +97,6 @@ def main(argv: list[str] | None = None) -> int:
             print("database is up to date")
             return 0
         if args.command == "import":
-            from bot.importer import import_cli
-
             return asyncio.run(import_cli(settings, args.file, dry_run=args.dry_run,
                                           assume_yes=args.yes))
         if args.command == "digest":

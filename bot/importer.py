@@ -14,16 +14,12 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from bot import parsing
-from bot.clock import Clock
-from bot.config import Settings
 from storage.models import MemberKind
-from storage.people import LANGUAGES, Viewer
+from storage.people import LANGUAGES
 from storage.regions import un_member_states
 
 REQUIRED = ("code", "name")
@@ -221,33 +217,3 @@ def summary(result: ImportResult) -> list[str]:
              f"{result.focal_points} focal points set."]
     lines += [f"line {p.line}: not imported: {p.reason}" for p in result.failed]
     return lines
-
-
-async def import_cli(settings: Settings, path: Path, *, dry_run: bool, assume_yes: bool) -> int:
-    """`fof-bot import FILE [--dry-run] [--yes]`: 0 when everything asked for was imported."""
-    # Imported here because bot.ops.imports imports this module's types.
-    from bot.ops import imports
-    from bot.services import open_services
-
-    try:
-        content = path.read_bytes()
-    except OSError as exc:
-        print(f"cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    plan = parse_csv(content)
-    print("\n".join(report(plan)))
-    if plan.fatal or not plan.rows:
-        return 1
-    if dry_run:
-        print("Dry run: nothing was changed.")
-        return 1 if plan.errors else 0
-    if plan.errors and not assume_yes:
-        question = f"Import the {len(plan.rows)} valid rows anyway? [y/N] "
-        if not (sys.stdin.isatty() and input(question).strip().lower() in ("y", "yes")):
-            print(f"Nothing was imported. Fix the file, or run again with --yes to import the "
-                  f"{len(plan.rows)} valid rows.")
-            return 1
-    async with open_services(settings, Clock()) as services:
-        result = await imports.apply_plan(services, Viewer.operator(settings.timezone), plan)
-    print("\n".join(summary(result)))
-    return 1 if result.failed else 0

@@ -2,7 +2,8 @@
 
 from sqlmodel import select
 
-from bot.importer import import_cli, parse_csv, report
+from bot.cli import import_cli
+from bot.importer import parse_csv, report
 from storage.models import Member, Person, Role
 from tests.fixtures_bot import (
     ADMIN,
