@@ -27,15 +27,14 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import select
 from telegram.ext import Application
 
 from bot.cron import cron_trigger
 from bot.mail import delivery, digest, reminders
+from bot.mail.outcomes import DeliveryReport
 from bot.services import Services
-from storage.models import DigestFrequency, ScheduledRun
+from storage import runs
+from storage.models import DigestFrequency
 
 log = logging.getLogger(__name__)
 
@@ -78,20 +77,14 @@ def last_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:
 
 async def _already_ran(services: Services, job: str, scheduled_for: datetime) -> bool:
     async with services.sessions() as session:
-        found = await session.exec(select(ScheduledRun.id).where(
-            ScheduledRun.job == job, ScheduledRun.scheduled_for == scheduled_for))
-        return found.first() is not None
+        return await runs.already_ran(session, job, scheduled_for)
 
 
 async def _record_run(services: Services, job: str, scheduled_for: datetime, now: datetime,
                       outcome: str) -> None:
     async with services.sessions.begin() as session:
-        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-        await session.exec(  # type: ignore[call-overload]
-            insert(ScheduledRun)
-            .values(job=job, scheduled_for=scheduled_for, ran_at=now, outcome=outcome[:200])
-            .on_conflict_do_nothing(index_elements=["job", "scheduled_for"])
-        )
+        await runs.record(session, job=job, scheduled_for=scheduled_for, ran_at=now,
+                          outcome=outcome)
 
 
 async def run_digest(services: Services, now: datetime, job: str = DIGEST_JOB
@@ -161,41 +154,39 @@ class Background:
             await asyncio.sleep(0)  # the scheduler finishes shutting down on the next step
 
 
-async def start_background(services: Services, application: Application) -> Background:
-    """Start the scheduler on the running loop; catch up a recently missed digest first."""
-    settings = services.settings
-    scheduler = AsyncIOScheduler(
-        timezone=settings.tz,
-        # coalesce: after a stall run once, not once per missed tick; grace: a tick a bit
-        # late still runs (APScheduler's default grace is one second).
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
-    )
-    background = Background(scheduler)
-
-    def job(name: str, work: Callable[[datetime], Awaitable[object]]):
-        async def run() -> None:
-            task = asyncio.current_task()
+def _job(background: Background, services: Services, name: str,
+         work: Callable[[datetime], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+    """`work` as a scheduler job: tracked for a clean stop, logged on failure, and followed
+    by a delivery run at once when it queued something."""
+    async def run() -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            background.running.add(task)
+        try:
+            result = await work(services.clock.now())
+            if name != "delivery" and result:
+                _kick_delivery(background, services)
+        except Exception:  # log and keep the scheduler going; the next tick retries
+            log.exception("scheduled job %s failed", name)
+        finally:
             if task is not None:
-                background.running.add(task)
-            try:
-                result = await work(services.clock.now())
-                if name != "delivery" and result:
-                    kick_delivery()
-            except Exception:  # log and keep the scheduler going; the next tick retries
-                log.exception("scheduled job %s failed", name)
-            finally:
-                if task is not None:
-                    background.running.discard(task)
+                background.running.discard(task)
 
-        run.__name__ = f"fof_{name.replace('-', '_')}"
-        return run
+    run.__name__ = f"fof_{name.replace('-', '_')}"
+    return run
 
-    def kick_delivery() -> None:
-        scheduled = scheduler.get_job("delivery")
-        if scheduled is not None:
-            scheduled.modify(next_run_time=datetime.now(settings.tz))
 
-    async def deliver(now: datetime) -> delivery.DeliveryReport:
+def _kick_delivery(background: Background, services: Services) -> None:
+    scheduled = background.scheduler.get_job("delivery") if background.scheduler else None
+    if scheduled is not None:
+        scheduled.modify(next_run_time=datetime.now(services.settings.tz))
+
+
+def _add_jobs(background: Background, services: Services, application: Application) -> None:
+    settings, scheduler = services.settings, background.scheduler
+    assert scheduler is not None
+
+    async def deliver(now: datetime) -> DeliveryReport:
         return await delivery.deliver_due(services, now, telegram_bot=application.bot)
 
     async def sweep(now: datetime) -> int:
@@ -207,15 +198,28 @@ async def start_background(services: Services, application: Application) -> Back
             report = await run_digest(services, now, name)
             return report.queued if report is not None else 0
 
-        scheduler.add_job(job(name, digest_now), trigger, id=name, name=name,
-                          misfire_grace_time=grace)
-    scheduler.add_job(job("reminders", sweep),
+        scheduler.add_job(_job(background, services, name, digest_now), trigger, id=name,
+                          name=name, misfire_grace_time=grace)
+    scheduler.add_job(_job(background, services, "reminders", sweep),
                       IntervalTrigger(seconds=int(SWEEP_INTERVAL.total_seconds())),
                       id="reminders", name="reminder sweep",
                       next_run_time=datetime.now(settings.tz))
-    scheduler.add_job(job("delivery", deliver),
+    scheduler.add_job(_job(background, services, "delivery", deliver),
                       IntervalTrigger(seconds=int(DELIVERY_INTERVAL.total_seconds())),
                       id="delivery", name="delivery worker")
+
+
+async def start_background(services: Services, application: Application) -> Background:
+    """Start the scheduler on the running loop; catch up a recently missed digest first."""
+    settings = services.settings
+    scheduler = AsyncIOScheduler(
+        timezone=settings.tz,
+        # coalesce: after a stall run once, not once per missed tick; grace: a tick a bit
+        # late still runs (APScheduler's default grace is one second).
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+    )
+    background = Background(scheduler)
+    _add_jobs(background, services, application)
     try:
         for line in await catch_up(services, services.clock.now()):
             log.info("catch-up: %s", line)

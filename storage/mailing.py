@@ -206,3 +206,10 @@ async def set_last_digest(session: AsyncSession, person_ids: Iterable[int], at: 
     for person in result.all():
         person.last_digest_at = at
         session.add(person)
+
+
+async def mark_telegram_unreachable(session: AsyncSession, person_id: int) -> None:
+    """The person blocked the bot: nothing more is queued for them in Telegram."""
+    person = await session.get(Person, person_id)
+    if person is not None:
+        person.telegram_unreachable = True

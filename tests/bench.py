@@ -18,8 +18,9 @@ import aiosmtplib
 
 from bot.clock import FixedClock
 from bot.config import load_settings
-from bot.mail.delivery import deliver_due, send_batch
+from bot.mail.delivery import deliver_due
 from bot.mail.message import compose
+from bot.mail.smtp import send_batch
 from bot.mailsink import MailSink
 from bot.services import open_services
 from storage import outbox

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from bot.mail import delivery
+from bot.mail import delivery, outcomes, smtp
 from bot.mail.delivery import deliver_due
 from bot.mail.message import compose, to_wire
 from storage import outbox
@@ -35,7 +35,7 @@ async def test_delivers_each_message_once_over_reused_connections(services, mail
     assert (report.sent, report.retry, report.failed) == (12, 0, 0)
     assert sorted(rcpt[0] for _, rcpt, _ in mail_sink.received) == sorted(addresses)
     # one connection per worker, reused: never one per message
-    assert mail_sink.connections <= delivery.CONCURRENCY
+    assert mail_sink.connections <= smtp.CONCURRENCY
     assert {s for s, _ in (await status_of(services)).values()} == {OutboxStatus.SENT}
     # nothing is due any more: a second run sends nothing
     again = await deliver_due(services, services.clock.now())
@@ -129,7 +129,7 @@ def test_backoff_doubles_with_jitter_and_is_capped():
     rng = random.Random(4)
     for attempts, low, high in [(1, 30, 60), (2, 60, 120), (3, 120, 240), (20, 3600, 7200)]:
         for _ in range(20):
-            assert low <= delivery.backoff(attempts, rng).total_seconds() <= high
+            assert low <= outcomes.backoff(attempts, rng).total_seconds() <= high
 
 
 async def test_crash_after_claim_resends_after_the_lease(services, mail_sink, clock):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import io
 
-from bot.mail.delivery import Outcome, Result, deliver_due
+from bot.mail.delivery import deliver_due
 from bot.mail.operator import Progress, digest_cli, outbox_cli
+from bot.mail.outcomes import Outcome, Result
 from bot.mail.reminders import sweep
 from storage.models import OutboxStatus, Person
 from storage.outbox import OutboxRow

@@ -1,20 +1,23 @@
-"""Operator commands for mail: `fof-bot digest` and `fof-bot outbox` (and what /outbox shows)."""
+"""Operator commands for mail: `fof-bot digest`, `fof-bot outbox`, and the lines /outbox shows."""
 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.mail.delivery import DeliveryReport, Outcome, Result, deliver_due
+from bot.mail.delivery import deliver_due
 from bot.mail.digest import build_digests
+from bot.mail.outcomes import DeliveryReport, Outcome, Result
+from bot.ops import mail
+from bot.ops.mail import OutboxSummary
 from bot.services import Services, open_services
 from storage import outbox
-from storage.models import Channel, OutboxMessage
-from storage.outbox import Failure, OutboxRow
+from storage.models import Channel
+from storage.outbox import OutboxRow
+from storage.people import Viewer
 
 
 class Progress:
@@ -89,22 +92,6 @@ async def digest_cli(settings: Settings, *, dry_run: bool, to: str | None) -> in
         return 0 if delivery.failed == 0 else 1
 
 
-@dataclass(frozen=True)
-class OutboxSummary:
-    counts: dict[str, int]
-    oldest_pending: OutboxMessage | None
-    failures: list[Failure]
-
-
-async def outbox_summary(services: Services) -> OutboxSummary:
-    async with services.sessions() as session:
-        return OutboxSummary(
-            counts=await outbox.counts(session),
-            oldest_pending=await outbox.oldest_pending(session),
-            failures=await outbox.failures(session),
-        )
-
-
 def _utc(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC" if moment is not None else "-"
 
@@ -133,6 +120,6 @@ def summary_lines(summary: OutboxSummary) -> list[str]:
 async def outbox_cli(settings: Settings) -> int:
     """`fof-bot outbox`: counts, the oldest pending message, every failure with its reason."""
     async with open_services(settings, Clock()) as services:
-        for line in summary_lines(await outbox_summary(services)):
+        for line in summary_lines(await mail.outbox_summary(services, Viewer.operator())):
             print(line)
     return 0

@@ -15,7 +15,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.mail.delivery import Outcome, Result
+from bot.mail.outcomes import Outcome, Result
 from storage.outbox import OutboxRow
 
 

@@ -1,0 +1,191 @@
+"""Every message the assistant writes, built in one place: mail and Telegram texts.
+
+Each builder takes plain values and returns plain text; nothing here reads the database or
+decides what is due (reminders.py and digest.py do). Emails come back as the whole RFC 5322
+message (`to_wire`), ready for the outbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.config import Settings
+from bot.ics import meeting_calendar
+from bot.mail.keys import ActionKey, DigestKey, LinkKey, MeetingKey, PreviewKey
+from bot.mail.message import Attachment, compose, to_wire
+from bot.mail.render import day, mail_language, render, render_mail, when_both
+from storage.actions import ActionView
+from storage.mailing import MemberInfo, Recipient
+from storage.models import Meeting
+
+ROLE_WORDS = {"focal_point": "focal point", "steering_rep": "steering-group representative"}
+MEETING_PREFIX = {"reminder": "Reminder", "update": "Changed", "cancel": "Cancelled"}
+
+
+def roles_text(recipient: Recipient) -> str:
+    if not recipient.roles:
+        return "a contact of the Friends of the Forum"
+    return ", ".join(f"{ROLE_WORDS.get(role, role)} for {code}" for code, role in recipient.roles)
+
+
+# ---------------------------------------------------------------------------------------------
+# Meetings and actions
+
+
+def _meeting_when(meeting: Meeting, recipient: Recipient) -> str:
+    return when_both(meeting.starts_at, recipient.timezone, meeting.timezone, recipient.language)
+
+
+def meeting_message(settings: Settings, *, key: MeetingKey, meeting: Meeting,
+                    recipient: Recipient, answer: str | None, now: datetime) -> tuple[str, str]:
+    """(subject, whole RFC 5322 message) for a reminder, update or cancellation."""
+    sender = settings.require_mail_from()
+    kind = key.kind
+    short_day = day(meeting.starts_at.astimezone(ZoneInfo(recipient.timezone)).date(),
+                    recipient.language)
+    subject = f"{MEETING_PREFIX[kind]}: {meeting.title}, {short_day}"
+    context = dict(kind=kind, meeting=meeting, when=_meeting_when(meeting, recipient),
+                   answer=answer, subject=subject, language=mail_language(recipient.language),
+                   roles_text=roles_text(recipient), mail_from=sender, email=recipient.email)
+    text, html = render_mail("meeting", **context)
+    method = "CANCEL" if kind == "cancel" else "REQUEST"
+    calendar = meeting_calendar(meeting, method=method, organizer_email=sender,
+                                attendee_email=recipient.email)
+    invite = Attachment("invite.ics", calendar, "text", "calendar", {"method": method})
+    message = compose(
+        settings, key=str(key), to_address=recipient.email, to_name=recipient.name,
+        subject=subject, text=text, html=html, now=now,
+        alternatives=[invite], attachments=[invite],
+    )
+    return subject, to_wire(message)
+
+
+def meeting_telegram_text(kind: str, meeting: Meeting, recipient: Recipient,
+                          answer: str | None) -> str:
+    return render("meeting.tg.html", kind=kind, meeting=meeting,
+                  when=_meeting_when(meeting, recipient), answer=answer, email=recipient.email)
+
+
+def action_message(settings: Settings, *, key: ActionKey, action: ActionView,
+                   recipient: Recipient, now: datetime) -> tuple[str, str]:
+    """(subject, whole RFC 5322 message) for an action that is due soon or overdue."""
+    sender = settings.require_mail_from()
+    overdue = key.notice == "overdue"
+    due = day(action.due_date, recipient.language)
+    subject = f"{'Overdue' if overdue else 'Due'} {due}: {action.title}"
+    text, html = render_mail("action", action=action, due=due, overdue=overdue, subject=subject,
+                             language=mail_language(recipient.language),
+                             roles_text=roles_text(recipient), mail_from=sender)
+    message = compose(settings, key=str(key), to_address=recipient.email,
+                      to_name=recipient.name, subject=subject, text=text, html=html, now=now)
+    return subject, to_wire(message)
+
+
+def action_telegram_text(action: ActionView, recipient: Recipient, overdue: bool) -> str:
+    return render("action.tg.html", action=action, overdue=overdue,
+                  due=day(action.due_date, recipient.language))
+
+
+# ---------------------------------------------------------------------------------------------
+# The digest
+
+
+@dataclass(frozen=True)
+class MeetingLine:
+    meeting: Meeting
+    when: str
+    answer: str | None
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    action: ActionView
+    due: str
+    overdue: bool
+
+
+@dataclass
+class DigestContent:
+    """What one recipient's digest says (digest.py decides; the templates render it)."""
+
+    recipient: Recipient
+    local_day: date
+    meetings: list[MeetingLine] = field(default_factory=list)
+    actions: list[ActionLine] = field(default_factory=list)
+    steering_members: list[MemberInfo] = field(default_factory=list)
+    steering_actions: list[ActionLine] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
+
+    @property
+    def is_steering(self) -> bool:
+        return bool(self.steering_members)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.meetings or self.actions or self.steering_actions or self.changes)
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for line in self.actions if line.overdue)
+
+
+def _counted(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n > 1 else ''}"
+
+
+def digest_subject(content: DigestContent) -> str:
+    bits = []
+    if content.meetings:
+        bits.append(_counted(len(content.meetings), "meeting"))
+    if content.actions:
+        bits.append(_counted(len(content.actions), "open action")
+                    + (f" ({content.overdue} overdue)" if content.overdue else ""))
+    if content.changes:
+        bits.append(_counted(len(content.changes), "change"))
+    summary = ", ".join(bits) or "nothing new"
+    return f"Friends of the Forum digest, {day(content.local_day)}: {summary}"
+
+
+def digest_message(settings: Settings, *, key: DigestKey | PreviewKey, content: DigestContent,
+                   now: datetime, to_address: str | None = None, to_name: str | None = None,
+                   subject_prefix: str = "") -> tuple[str, str, str]:
+    """(subject, plain text, whole RFC 5322 message)."""
+    recipient = content.recipient
+    sender = settings.require_mail_from()
+    subject = subject_prefix + digest_subject(content)
+    text, html = render_mail(
+        "digest", c=content, subject=subject, language=mail_language(recipient.language),
+        roles_text=roles_text(recipient), mail_from=sender,
+    )
+    message = compose(settings, key=str(key), to_address=to_address or recipient.email,
+                      to_name=to_name or recipient.name, subject=subject, text=text, html=html,
+                      now=now)
+    return subject, text, to_wire(message)
+
+
+# ---------------------------------------------------------------------------------------------
+# Linking a Telegram account
+
+LINK_SUBJECT = "Your code for the Friends of the Forum assistant"
+LINK_CODE_TEXT = """Hello {name},
+
+Someone (hopefully you) asked to link the Telegram account with id {telegram_id} to your contact
+record with the GFMD Friends of the Forum assistant.
+
+Your code: {code}
+
+Send "/verify {code}" to the bot within 15 minutes. If it was not you, ignore this message:
+nothing changes without the code.
+"""
+
+
+def link_code_message(settings: Settings, *, key: LinkKey, name: str, email: str,
+                      telegram_id: int, code: str, now: datetime) -> tuple[str, str]:
+    """(subject, whole RFC 5322 message) carrying a one-time link code."""
+    message = compose(
+        settings, key=str(key), to_address=email, to_name=name, subject=LINK_SUBJECT,
+        text=LINK_CODE_TEXT.format(name=name, telegram_id=telegram_id, code=code), now=now,
+    )
+    return str(message["Subject"]), to_wire(message)

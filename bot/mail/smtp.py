@@ -1,0 +1,137 @@
+"""The SMTP sender: send email rows over a few reused connections and report each result.
+
+It only sends and reports (`bot.mail.outcomes.Result`); what to do with a failure is the
+delivery worker's business (`bot.mail.delivery`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+
+import aiosmtplib
+
+from bot.config import Settings
+from bot.mail.outcomes import Outcome, Result, classify_code
+from storage.outbox import OutboxRow
+
+CONCURRENCY = 3  # SMTP connections per run, each reused for its share of the batch
+SMTP_TIMEOUT = 30.0
+
+
+class SmtpConnection:
+    """One aiosmtplib client, connected on first use and reused for every following message.
+
+    A 421 makes aiosmtplib drop the connection: the next message reconnects. Errors of the
+    connection itself (refused, timeout, login) are temporary for every row, never permanent:
+    a wrong password must not fail the whole queue.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        self.client = aiosmtplib.SMTP(
+            hostname=settings.smtp_host,
+            port=settings.smtp_port,
+            use_tls=settings.smtp_tls == "tls",
+            start_tls=settings.smtp_tls == "starttls",
+            username=settings.smtp_username or None,
+            password=password if settings.smtp_username else None,
+            timeout=SMTP_TIMEOUT,
+        )
+        self.connection_error: str | None = None  # set when connecting failed in this run
+
+    async def _connect(self) -> str | None:
+        try:
+            await self.client.connect()
+        except aiosmtplib.SMTPResponseException as exc:
+            # a 554 greeting or a 535 login failure is the server's state, not the message's
+            self.client.close()
+            return f"cannot use mail server: {exc.code} {exc.message}"
+        except (OSError, aiosmtplib.SMTPException) as exc:
+            self.client.close()
+            return f"cannot reach mail server {self.settings.smtp_host}:" \
+                   f"{self.settings.smtp_port}: {exc}"
+        return None
+
+    async def send(self, sender: str, recipient: str, body: str) -> Result:
+        if self.connection_error is not None:
+            return Result(Outcome.TEMPORARY, self.connection_error)
+        reused = self.client.is_connected
+        if not reused:
+            error = await self._connect()
+            if error is not None:
+                self.connection_error = error
+                return Result(Outcome.TEMPORARY, error)
+        result = await self._send_once(sender, recipient, body)
+        if result is None and reused:
+            # the server closed an idle connection: one fresh try before calling it temporary
+            error = await self._connect()
+            if error is not None:
+                self.connection_error = error
+                return Result(Outcome.TEMPORARY, error)
+            result = await self._send_once(sender, recipient, body)
+        return result or Result(Outcome.TEMPORARY, "mail server closed the connection")
+
+    async def _send_once(self, sender: str, recipient: str, body: str) -> Result | None:
+        """The result, or None when the connection was found closed before anything was said."""
+        try:
+            refused, response = await self.client.sendmail(sender, [recipient], body)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            first = exc.recipients[0]
+            return classify_code(first.code, first.message)
+        except aiosmtplib.SMTPServerDisconnected:
+            self.client.close()
+            return None
+        except aiosmtplib.SMTPResponseException as exc:
+            # 421 closes the connection inside aiosmtplib; the next send reconnects
+            return classify_code(exc.code, exc.message)
+        except (OSError, aiosmtplib.SMTPException) as exc:
+            self.client.close()
+            return Result(Outcome.TEMPORARY, f"connection lost: {exc}")
+        except ValueError as exc:  # an address aiosmtplib refuses to put on the wire
+            return Result(Outcome.PERMANENT, f"invalid address: {exc}")
+        if refused:
+            code, message = refused[recipient] if recipient in refused else (450, str(refused))
+            return classify_code(code, message)
+        return Result(Outcome.SENT, response)
+
+    async def close(self) -> None:
+        if self.client.is_connected:
+            try:
+                await self.client.quit()
+            except (OSError, aiosmtplib.SMTPException):
+                self.client.close()
+
+
+ResultCallback = Callable[[OutboxRow, Result], Awaitable[None]]
+
+
+async def send_batch(
+    settings: Settings,
+    rows: Sequence[OutboxRow],
+    *,
+    on_result: ResultCallback,
+    concurrency: int = CONCURRENCY,
+) -> None:
+    """Send email rows over at most `concurrency` reused connections; report each row's result.
+
+    Calls on one aiosmtplib client are serialised, so parallel delivery needs one client per
+    worker; every worker takes the next row from one shared queue.
+    """
+    sender = settings.require_mail_from()
+    queue: asyncio.Queue[OutboxRow] = asyncio.Queue()
+    for row in rows:
+        queue.put_nowait(row)
+
+    async def worker() -> None:
+        connection = SmtpConnection(settings)
+        try:
+            while not queue.empty():
+                row = queue.get_nowait()
+                await on_result(row, await connection.send(sender, row.recipient, row.body))
+        finally:
+            await connection.close()
+
+    workers = max(1, min(concurrency, len(rows)))
+    await asyncio.gather(*(worker() for _ in range(workers)))

@@ -1,0 +1,77 @@
+"""Mail operations: run or preview the digest, look at the outbox, retry its failures.
+
+/digest, /outbox and the retry button call these; `fof-bot outbox` shares `outbox_summary`.
+They queue mail and never send it: the delivery worker does that after the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.mail import digest
+from bot.mail.digest import DigestEntry, DigestReport
+from bot.services import Services
+from storage import audit, mailing, outbox
+from storage.audit import AuditAction
+from storage.models import OutboxMessage
+from storage.outbox import Failure
+from storage.people import Viewer
+
+
+async def run_digest(services: Services, viewer: Viewer) -> DigestReport:
+    """Queue today's digest for everybody now, as the schedule would (and audit the run)."""
+    now = services.now()
+    async with services.sessions.begin() as session:
+        report = await digest.queue_digests(session, services.settings, now)
+        await audit.record(session, at=now, actor=viewer.actor,
+                           action=AuditAction.DIGEST_RUN, subject=report.summary())
+    return report
+
+
+@dataclass(frozen=True)
+class DigestPreview:
+    summary: str  # what a real run now would do
+    sent_to: str | None  # the viewer's own address, when linked: the preview went there
+    # the preview queued to `sent_to`; when not linked, the first digest with text, if any
+    entry: DigestEntry | None
+
+
+async def preview_digest(services: Services, viewer: Viewer) -> DigestPreview:
+    """Mail the viewer a preview of their own digest, or (not linked) show someone's."""
+    now, settings = services.now(), services.settings
+    async with services.sessions.begin() as session:
+        me = await mailing.person_by_telegram(session, viewer.telegram_id)
+        dry = await digest.queue_digests(session, settings, now, dry_run=True)
+        if me is None:
+            sample = next((e for e in dry.entries if e.text), None)
+            return DigestPreview(dry.summary(), None, sample)
+        entry = await digest.queue_preview(session, settings, now, person_email=me.email,
+                                           to_address=me.email, to_name=me.name)
+    return DigestPreview(dry.summary(), me.email, entry)
+
+
+@dataclass(frozen=True)
+class OutboxSummary:
+    counts: dict[str, int]
+    oldest_pending: OutboxMessage | None
+    failures: list[Failure]
+
+
+async def outbox_summary(services: Services, viewer: Viewer) -> OutboxSummary:
+    """Counts per status, the oldest pending message, every failure."""
+    async with services.sessions() as session:
+        return OutboxSummary(
+            counts=await outbox.counts(session),
+            oldest_pending=await outbox.oldest_pending(session),
+            failures=await outbox.failures(session),
+        )
+
+
+async def retry_failures(services: Services, viewer: Viewer) -> int:
+    """Put every failed message back in the queue; how many there were."""
+    now = services.now()
+    async with services.sessions.begin() as session:
+        count = await outbox.retry_failed(session, now=now)
+        await audit.record(session, at=now, actor=viewer.actor,
+                           action=AuditAction.OUTBOX_RETRY, subject=f"{count} message(s)")
+    return count
