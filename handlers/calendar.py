@@ -108,7 +108,7 @@ async def attend(update: Update, context: BotContext, viewer: Viewer) -> None:
 async def attendance(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Show who answered what for a meeting, by member, and who has not answered."""
     meeting_id = _meeting_id(context)
-    report = await ops.attendance(context.services, meeting_id)
+    report = await ops.attendance(context.services, viewer, meeting_id)
     counts = ", ".join(f"{ANSWER_LABEL[k].lower()}: {v}" for k, v in report.counts.items())
     lines = [f"<b>Attendance for #{meeting_id} {esc(report.meeting.title)}</b>", counts]
     for member, answers in report.answers.items():

@@ -20,7 +20,6 @@ ORGANISATIONS = "Organisations"
 TROIKA_LABELS = {"past": "Past chair", "present": "Chair in office", "future": "Next chair"}
 # Who the *_lines helpers read as when a caller (handlers.questions) names nobody: nothing they
 # read depends on who asks, and no Telegram user has a negative id.
-ANYONE = Viewer(telegram_id=-1)
 
 
 def _by_region(found: list[Member]) -> list[tuple[str, list[Member]]]:
@@ -28,8 +27,8 @@ def _by_region(found: list[Member]) -> list[tuple[str, list[Member]]]:
             for region, group in groupby(found, key=lambda m: m.region)]
 
 
-async def members_lines(context: BotContext, region: str | None = None, *,
-                        viewer: Viewer = ANYONE) -> list[str]:
+async def members_lines(context: BotContext, viewer: Viewer,
+                        region: str | None = None) -> list[str]:
     found = await ops.list_members(context.services, viewer, region)
     if not found:
         return [f"No members in the {esc(region)} group yet." if region else "No members yet."]
@@ -50,11 +49,11 @@ def _troika_lines(seats: dict[str, Member]) -> list[str]:
     return lines
 
 
-async def troika_lines(context: BotContext, *, viewer: Viewer = ANYONE) -> list[str]:
+async def troika_lines(context: BotContext, viewer: Viewer) -> list[str]:
     return _troika_lines(await ops.troika(context.services, viewer))
 
 
-async def steering_lines(context: BotContext, *, viewer: Viewer = ANYONE) -> list[str]:
+async def steering_lines(context: BotContext, viewer: Viewer) -> list[str]:
     found = await ops.steering_group(context.services, viewer)
     lines = [f"<b>Steering group</b> ({len(found.members)} members)"]
     for name, group in _by_region(found.members):
@@ -67,12 +66,12 @@ async def list_members(update: Update, context: BotContext, viewer: Viewer) -> N
     """List members by UN regional group, or one group's members."""
     text = " ".join(context.args or [])
     region = parsing.region(text) if text else None
-    await reply_long(update, context, await members_lines(context, region, viewer=viewer))
+    await reply_long(update, context, await members_lines(context, viewer, region))
 
 
 async def show_steering(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Show the steering group by region with counts, and the troika."""
-    await reply_long(update, context, await steering_lines(context, viewer=viewer))
+    await reply_long(update, context, await steering_lines(context, viewer))
 
 
 async def change_steering(update: Update, context: BotContext, viewer: Viewer) -> None:
@@ -88,7 +87,7 @@ async def change_steering(update: Update, context: BotContext, viewer: Viewer) -
 
 async def show_troika(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Show the past, present and future chairs."""
-    await reply(update, "\n".join(await troika_lines(context, viewer=viewer)))
+    await reply(update, "\n".join(await troika_lines(context, viewer)))
 
 
 async def set_troika(update: Update, context: BotContext, viewer: Viewer) -> None:
@@ -102,8 +101,8 @@ async def set_troika(update: Update, context: BotContext, viewer: Viewer) -> Non
     await reply(update, f"{member_name(member)} now holds the {role} troika seat{was}.")
 
 
-async def focal_lines(context: BotContext, query: str, *, show_email: bool,
-                      viewer: Viewer = ANYONE) -> list[str]:
+async def focal_lines(context: BotContext, viewer: Viewer, query: str, *,
+                      show_email: bool) -> list[str]:
     """A member's focal points, or the candidates when the name is ambiguous."""
     found = await ops.focal_points(context.services, viewer, query)
     if found.member is None:
@@ -129,7 +128,7 @@ async def focal(update: Update, context: BotContext, viewer: Viewer) -> None:
         raise parsing.BadInput("Tell me which member.")
     if len(query) > 100:
         raise parsing.BadInput("That name is too long for a member.")
-    lines = await focal_lines(context, query, show_email=is_private(update), viewer=viewer)
+    lines = await focal_lines(context, viewer, query, show_email=is_private(update))
     await reply(update, "\n".join(lines))
 
 

@@ -54,15 +54,15 @@ async def answer(context: BotContext, viewer: Viewer, intent: Intent) -> list[st
     if intent.name == "focal":
         if intent.subject is None:
             return ["Which member? For example: <i>who is the focal point for Mexico?</i>"]
-        return await membership.focal_lines(context, intent.subject, show_email=True)
+        return await membership.focal_lines(context, viewer, intent.subject, show_email=True)
     if intent.name == "actions":
         return await actions.actions_lines(context, viewer, intent.which, intent.subject,
                                            mine=intent.mine)
     if intent.name == "troika":
-        return await membership.troika_lines(context)
+        return await membership.troika_lines(context, viewer)
     if intent.name == "steering":
-        return await membership.steering_lines(context)
-    return await membership.members_lines(context, intent.region)
+        return await membership.steering_lines(context, viewer)
+    return await membership.members_lines(context, viewer, intent.region)
 
 
 async def _month(context: BotContext, viewer: Viewer, year: int, month: int) -> list[str]:

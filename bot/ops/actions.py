@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.ops.admin import require_admin
 from bot.parsing import BadInput
 from bot.services import Services
 from storage import actions, members
@@ -99,6 +100,7 @@ async def add_note(services: Services, viewer: Viewer, action_id: int,
 async def add_action(services: Services, viewer: Viewer, *, code: str, due_date: date,
                      title: str) -> ActionItem:
     """A new action item for a member; the due date is a day in the secretariat's zone."""
+    require_admin(viewer)
     if due_date < services.today():
         raise BadInput("The due date has already passed.")
     async with services.sessions.begin() as session:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import parsing
+from bot.ops.admin import require_admin
 from bot.services import Services
 from storage import meetings
 from storage.errors import Rejected
@@ -75,13 +76,15 @@ async def answer_invitation(services: Services, viewer: Viewer, meeting_id: int,
                                              now=services.now())
 
 
-async def attendance(services: Services, meeting_id: int) -> AttendanceReport:
+async def attendance(services: Services, viewer: Viewer, meeting_id: int) -> AttendanceReport:
+    require_admin(viewer)
     async with services.sessions() as session:
         return await meetings.attendance_report(session, meeting_id)
 
 
 async def add_meeting(services: Services, viewer: Viewer, *, starts_at: datetime,
                       timezone: str, title: str, location: str, audience: str) -> Meeting:
+    require_admin(viewer)
     async with services.sessions.begin() as session:
         return await meetings.add_meeting(session, actor=viewer.actor, now=services.now(),
                                           starts_at=starts_at, timezone=timezone, title=title,
@@ -91,6 +94,7 @@ async def add_meeting(services: Services, viewer: Viewer, *, starts_at: datetime
 async def move_meeting(services: Services, viewer: Viewer, meeting_id: int, day: str,
                        time: str) -> Meeting:
     """Move a meeting to a new start, written in the meeting's own time zone."""
+    require_admin(viewer)
     async with services.sessions.begin() as session:
         meeting = await meetings.get_meeting(session, meeting_id)
         if meeting is None:
@@ -101,6 +105,7 @@ async def move_meeting(services: Services, viewer: Viewer, meeting_id: int, day:
 
 
 async def cancel_meeting(services: Services, viewer: Viewer, meeting_id: int) -> Meeting:
+    require_admin(viewer)
     async with services.sessions.begin() as session:
         return await meetings.cancel_meeting(session, meeting_id=meeting_id, actor=viewer.actor,
                                              now=services.now())
