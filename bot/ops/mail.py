@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.mail import digest
 from bot.mail.digest import DigestEntry, DigestReport
+from bot.ops.admin import require_admin
 from bot.services import Services
 from storage import audit, mailing, outbox
 from storage.audit import AuditAction
@@ -20,6 +21,7 @@ from storage.people import Viewer
 
 async def run_digest(services: Services, viewer: Viewer) -> DigestReport:
     """Queue today's digest for everybody now, as the schedule would (and audit the run)."""
+    require_admin(viewer)
     now = services.now()
     async with services.sessions.begin() as session:
         report = await digest.queue_digests(session, services.settings, now)
@@ -38,6 +40,7 @@ class DigestPreview:
 
 async def preview_digest(services: Services, viewer: Viewer) -> DigestPreview:
     """Mail the viewer a preview of their own digest, or (not linked) show someone's."""
+    require_admin(viewer)
     now, settings = services.now(), services.settings
     async with services.sessions.begin() as session:
         me = await mailing.person_by_telegram(session, viewer.telegram_id)
@@ -59,6 +62,7 @@ class OutboxSummary:
 
 async def outbox_summary(services: Services, viewer: Viewer) -> OutboxSummary:
     """Counts per status, the oldest pending message, every failure."""
+    require_admin(viewer)
     async with services.sessions() as session:
         return OutboxSummary(
             counts=await outbox.counts(session),
@@ -69,6 +73,7 @@ async def outbox_summary(services: Services, viewer: Viewer) -> OutboxSummary:
 
 async def retry_failures(services: Services, viewer: Viewer) -> int:
     """Put every failed message back in the queue; how many there were."""
+    require_admin(viewer)
     now = services.now()
     async with services.sessions.begin() as session:
         count = await outbox.retry_failed(session, now=now)
