@@ -1,7 +1,8 @@
 """Guided forms: a multi-field admin command sent without arguments asks one question at a time
 (buttons for choices, /cancel to stop), then does exactly what the command would do.
 
-Each form is a table of questions; one ConversationHandler holds them all, with one ASKING state.
+Each form is a table of questions (`handlers.commands.Form`) on its command's row in the registry;
+one ConversationHandler holds them all, with one ASKING state.
 """
 
 from __future__ import annotations
