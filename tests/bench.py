@@ -19,7 +19,7 @@ import aiosmtplib
 from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.mail.delivery import deliver_due
-from bot.mail.message import compose
+from bot.mail.mime import compose
 from bot.mail.smtp import send_batch
 from bot.mailsink import MailSink
 from bot.services import open_services

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.mail import delivery, outcomes, smtp
 from bot.mail.delivery import deliver_due
-from bot.mail.message import compose, to_wire
+from bot.mail.mime import compose, to_wire
 from storage import outbox
 from storage.models import OutboxStatus
 from tests.mail_fixtures import parsed, rows

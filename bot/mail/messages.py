@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.config import Settings
 from bot.ics import meeting_calendar
 from bot.mail.keys import ActionKey, DigestKey, LinkKey, MeetingKey, PreviewKey
-from bot.mail.message import Attachment, compose, to_wire
+from bot.mail.mime import Attachment, compose, to_wire
 from bot.mail.render import day, mail_language, render, render_mail, when_both
 from storage.actions import ActionView
 from storage.mailing import MemberInfo, Recipient

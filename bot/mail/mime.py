@@ -1,4 +1,5 @@
-"""Building one email. Headers come only from checked values: no header injection."""
+"""Building one email (MIME, RFC 5322). Headers come only from checked values: no header
+injection."""
 
 from __future__ import annotations
 
