@@ -38,8 +38,6 @@ class AuditAction(StrEnum):
     DENIED = "denied"  # a refused administrator command
 
 
-DENIED = AuditAction.DENIED
-
 
 async def record(
     session: AsyncSession,
@@ -76,7 +74,7 @@ async def latest(session: AsyncSession, limit: int = 20) -> list[AuditEntry]:
 async def since(session: AsyncSession, moment: datetime) -> list[AuditEntry]:
     result = await session.exec(
         select(AuditEntry)
-        .where(AuditEntry.at > moment, AuditEntry.action != DENIED)
+        .where(AuditEntry.at > moment, AuditEntry.action != AuditAction.DENIED)
         .order_by(col(AuditEntry.at), col(AuditEntry.id))
     )
     return list(result.all())

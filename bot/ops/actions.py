@@ -17,8 +17,6 @@ from storage.errors import Rejected
 from storage.models import ActionItem, Member
 from storage.people import Viewer
 
-WHICH = ("open", "overdue", "all")
-
 
 @dataclass(frozen=True)
 class ActionListing:
