@@ -17,7 +17,13 @@ def _parser() -> argparse.ArgumentParser:
         prog="fof-bot", description="Friends of the Forum assistant (GFMD)."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("run", help="run the bot, the scheduler and the delivery worker")
+    run = commands.add_parser("run", help="run the bot, the scheduler and the delivery worker")
+    run.add_argument("--webhook", metavar="URL",
+                     help="take updates by webhook at this public https URL, not long polling")
+    run.add_argument("--listen", metavar="HOST",
+                     help="with --webhook: where the HTTP front listens (default FOF_HTTP_HOST)")
+    run.add_argument("--port", type=int, metavar="N",
+                     help="with --webhook: the HTTP front's port (default FOF_HTTP_PORT, 8443)")
     demo = commands.add_parser("demo", help="the whole product offline on sample data")
     demo.add_argument("--interactive", action="store_true", help="chat with the bot yourself")
     demo.add_argument("--dir", type=Path, default=Path("demo-output"),
@@ -39,9 +45,17 @@ def _parser() -> argparse.ArgumentParser:
 def _secrets(settings: Settings) -> list[str]:
     return [
         s.get_secret_value()
-        for s in (settings.telegram_token, settings.smtp_password)
+        for s in (settings.telegram_token, settings.smtp_password, settings.secret_key,
+                  settings.webhook_secret)
         if s is not None
     ]
+
+
+def _webhook(settings: Settings, args: argparse.Namespace):
+    """`run --webhook URL [--listen HOST] [--port N]`, checked; None for long polling."""
+    from bot.http.webhook import webhook_options
+
+    return webhook_options(settings, args.webhook, args.listen, args.port)
 
 
 async def import_cli(settings: Settings, path: Path, *, dry_run: bool, assume_yes: bool) -> int:
@@ -83,12 +97,13 @@ def main(argv: list[str] | None = None) -> int:
 
             return asyncio.run(run_demo(args.dir, interactive=args.interactive))
         settings = load_settings()
-        setup_logging(settings.log_level, _secrets(settings))
+        hook = _webhook(settings, args) if args.command == "run" else None
+        setup_logging(settings.log_level, _secrets(settings) + ([hook.secret] if hook else []))
         if args.command == "run":
             token = settings.require_token()
             from bot.runner import run
 
-            asyncio.run(run(settings, token))
+            asyncio.run(run(settings, token, hook))
             return 0
         if args.command == "db":
             from storage.db import upgrade_sync

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from functools import cached_property
 from typing import Annotated, Literal
@@ -9,7 +10,7 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -17,6 +18,8 @@ from sqlalchemy.exc import ArgumentError
 from bot.cron import cron_trigger
 
 ENV_PREFIX = "FOF_"
+MIN_SECRET_KEY = 16
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class ConfigError(Exception):
@@ -53,6 +56,13 @@ class Settings(BaseSettings):
     digest_catchup_hours: float = Field(default=12, ge=0)
     digest_skip_empty: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # The HTTP front (bot/http/): webhook, /healthz, calendar feeds; off without a port.
+    http_host: str = "127.0.0.1"
+    http_port: int | None = Field(default=None, ge=1, le=65535)
+    public_url: str | None = None
+    # Declared after public_url: its check reads public_url (validated in field order).
+    secret_key: SecretStr | None = Field(default=None, validate_default=True)
+    webhook_secret: SecretStr | None = None
 
     @field_validator("telegram_api_url")
     @classmethod
@@ -132,6 +142,40 @@ class Settings(BaseSettings):
             cron_trigger(value, ZoneInfo("UTC"))
         except ValueError as exc:
             raise ValueError(f"{value!r} is not a crontab line ({exc})") from None
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parsed = urlparse(value.strip())
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query:
+            raise ValueError("must be an http(s) URL such as https://fof.example.org") from None
+        return value.strip().rstrip("/")
+
+    @field_validator("secret_key")
+    @classmethod
+    def _check_secret_key(cls, value: SecretStr | None, info: ValidationInfo
+                          ) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            value = None
+        if value is None and info.data.get("public_url"):
+            raise ValueError(f"is required when {ENV_PREFIX}PUBLIC_URL is set: it signs the "
+                             "links; generate one with `openssl rand -hex 32`") from None
+        if value is not None and len(value.get_secret_value()) < MIN_SECRET_KEY:
+            raise ValueError(f"must be at least {MIN_SECRET_KEY} characters; generate one with "
+                             "`openssl rand -hex 32`") from None
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 1 to 256 characters A-Z, a-z, 0-9, _ or - "
+                             "(Telegram's rule)") from None
         return value
 
     @cached_property

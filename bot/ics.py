@@ -16,6 +16,8 @@ from storage.models import Meeting, MeetingStatus
 
 PRODID = "-//GFMD Friends of the Forum//fof-bot//EN"
 METHODS = ("PUBLISH", "REQUEST", "CANCEL")
+PARTSTAT = {"yes": "ACCEPTED", "no": "DECLINED", "maybe": "TENTATIVE"}
+FEED_REFRESH = timedelta(hours=1)  # how often calendar apps are asked to fetch a feed again
 
 
 def _address(email: str, **params: str) -> vCalAddress:
@@ -33,6 +35,24 @@ def _attendee(method: str, email: str, name: str | None) -> vCalAddress:
     if name:
         params["CN"] = name
     return _address(email, **params)
+
+
+def meeting_event(meeting: Meeting, organizer_email: str) -> Event:
+    """The meeting as one VEVENT in its own zone: UID, SEQUENCE, organizer, no attendee."""
+    zone = ZoneInfo(meeting.timezone)
+    stamp = (meeting.updated_at or meeting.created_at or datetime.now(UTC)).astimezone(UTC)
+    return Event.new(
+        uid=meeting.uid,
+        summary=meeting.title,
+        start=meeting.starts_at.astimezone(zone),
+        end=meeting.ends_at.astimezone(zone),
+        location=meeting.location or None,
+        description=meeting.agenda or None,
+        organizer=_address(organizer_email, CN="GFMD Friends of the Forum"),
+        sequence=meeting.sequence,
+        stamp=stamp,
+        status="CANCELLED" if meeting.status == MeetingStatus.CANCELLED else "CONFIRMED",
+    )
 
 
 def meeting_calendar(
@@ -54,20 +74,7 @@ def meeting_calendar(
     cancelled = meeting.status == MeetingStatus.CANCELLED
     if cancelled:
         method = "CANCEL"
-    zone = ZoneInfo(meeting.timezone)
-    stamp = (meeting.updated_at or meeting.created_at or datetime.now(UTC)).astimezone(UTC)
-    event = Event.new(
-        uid=meeting.uid,
-        summary=meeting.title,
-        start=meeting.starts_at.astimezone(zone),
-        end=meeting.ends_at.astimezone(zone),
-        location=meeting.location or None,
-        description=meeting.agenda or None,
-        organizer=_address(organizer_email, CN="GFMD Friends of the Forum"),
-        sequence=meeting.sequence,
-        stamp=stamp,
-        status="CANCELLED" if cancelled else "CONFIRMED",
-    )
+    event = meeting_event(meeting, organizer_email)
     if attendee_email is not None and method != "PUBLISH":
         event.add("attendee", _attendee(method, attendee_email, attendee_name))
     if not cancelled:
@@ -82,4 +89,39 @@ def meeting_calendar(
     calendar.add_missing_timezones(
         first_date=start_day - timedelta(days=366), last_date=start_day + timedelta(days=366)
     )
+    return calendar.to_ical()
+
+
+def feed_calendar(
+    meetings: list[Meeting],
+    *,
+    name: str,
+    organizer_email: str,
+    attendee_email: str | None = None,
+    attendee_name: str | None = None,
+    answers: dict[int, str] | None = None,
+) -> bytes:
+    """A subscription feed (METHOD:PUBLISH, many VEVENTs) that calendar apps poll.
+
+    With an attendee, each event names them with their answer as PARTSTAT (yes ACCEPTED, no
+    DECLINED, maybe TENTATIVE, none NEEDS-ACTION).
+    """
+    events = []
+    for meeting in meetings:
+        event = meeting_event(meeting, organizer_email)
+        if attendee_email is not None:
+            answer = (answers or {}).get(meeting.id or 0)
+            params = {"ROLE": "REQ-PARTICIPANT", "CUTYPE": "INDIVIDUAL",
+                      "PARTSTAT": PARTSTAT.get(answer or "", "NEEDS-ACTION")}
+            if attendee_name:
+                params["CN"] = attendee_name
+            event.add("attendee", _address(attendee_email, **params))
+        events.append(event)
+    calendar = Calendar.new(prodid=PRODID, method="PUBLISH", name=name,
+                            refresh_interval=FEED_REFRESH, subcomponents=events)
+    calendar.pop("UID", None)
+    if meetings:
+        calendar.add_missing_timezones(
+            first_date=min(m.starts_at for m in meetings).date() - timedelta(days=366),
+            last_date=max(m.starts_at for m in meetings).date() + timedelta(days=366))
     return calendar.to_ical()

@@ -1,4 +1,5 @@
-"""`fof-bot run`: the bot (long polling), the scheduler and the delivery worker on one loop."""
+"""`fof-bot run`: the bot (long polling or a webhook), the scheduler, the delivery worker and the
+HTTP front (bot/http/) on one loop."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import signal
 from bot.app import build_application
 from bot.clock import Clock
 from bot.config import Settings
+from bot.http import webhook
+from bot.http.server import http_front
 from bot.scheduling import start_background
 from bot.services import open_services
 from handlers.menus import set_bot_commands
@@ -16,7 +19,7 @@ from handlers.menus import set_bot_commands
 log = logging.getLogger(__name__)
 
 
-async def run(settings: Settings, token: str) -> None:
+async def run(settings: Settings, token: str, hook: webhook.Webhook | None = None) -> None:
     """Run until SIGINT or SIGTERM, then stop every part cleanly."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -25,16 +28,27 @@ async def run(settings: Settings, token: str) -> None:
 
     async with open_services(settings, Clock()) as services:
         application = build_application(services, token=token)
+        # Bound now: a port in use stops the program before anything starts.
+        front = http_front(services, application=application, hook=hook)
         # run_polling() would own the loop; we share it with the scheduler, so drive it by hand.
         async with application:
             await application.start()
             assert application.updater is not None
-            await application.updater.start_polling()
+            if hook is None:
+                await application.updater.start_polling()
+            else:
+                await webhook.register(application, hook)
             await set_bot_commands(application)
             background = await start_background(services, application)
+            if front is not None:
+                await front.start(background)
             log.info("bot @%s is running; stop with Ctrl+C", application.bot.username)
             await stop.wait()
             log.info("stopping")
+            if front is not None:
+                await front.stop()
             await background.stop()
-            await application.updater.stop()
+            # In webhook mode the webhook stays set: Telegram keeps updates until we are back.
+            if application.updater.running:
+                await application.updater.stop()
             await application.stop()

@@ -63,8 +63,9 @@ COMMANDS: tuple[Command, ...] = (
       summary="mark an action item done", callback=actions.done),
     C("note", LINKED, "/note <id> <text>", "/note 2 draft circulated",
       summary="add a note to an action item", callback=actions.note),
-    C("settings", LINKED, "/settings [digest|reminders|timezone|language] <value>", "/settings",
-      summary="digest, reminders, time zone, language", callback=preferences.settings),
+    C("settings", LINKED, "/settings [digest|reminders|timezone|language|calendar] <value>",
+      "/settings", summary="digest, reminders, time zone, language, calendar link",
+      callback=preferences.settings),
     # For administrators
     C("addmember", ADMIN, "/addmember <code> <name>", "/addmember GH Ghana",
       summary="add a member", callback=membership.add_member, form=forms.NEW_MEMBER),
@@ -115,6 +116,7 @@ BUTTONS: tuple[Button, ...] = (
     Button("cxm", calendar.confirm_cancel, BY_NAME["cancelmeeting", False]),
     Button("rmm", membership.confirm_remove, BY_NAME["removemember", False]),
     Button("set", preferences.settings_button, BY_NAME["settings", False]),
+    Button("cal", preferences.renew_calendar_button, BY_NAME["settings", False]),
     Button("imp", admin.confirm_import, IMPORT),
     Button("outbox", mail_admin.retry_failures, BY_NAME["outbox", False]),
 )

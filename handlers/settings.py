@@ -5,12 +5,15 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import parsing
+from bot.ops import feeds
 from bot.ops import people as ops
 from handlers.common import esc, reply
 from handlers.context import BotContext
 from storage.models import DigestFrequency, Person
 from storage.people import LANGUAGES, Viewer
 
+RENEW_BUTTON = "cal:renew"
+RENEWED = "Your calendar link is renewed: the old one no longer works."
 ZONES = ("Europe/Brussels", "Europe/Geneva", "America/New_York", "America/Mexico_City",
          "Africa/Nairobi", "Asia/Manila", "Asia/Dhaka", "UTC")
 
@@ -19,7 +22,21 @@ def _mark(on: bool, label: str) -> str:
     return f"✓ {label}" if on else label
 
 
-def settings_view(person: Person) -> tuple[str, InlineKeyboardMarkup]:
+def calendar_text(links: feeds.CalendarLinks | None) -> str:
+    """The feed links for /settings (nothing when FOF_PUBLIC_URL is not set)."""
+    if links is None:
+        return ""
+    return (
+        "\n\n<b>Calendar</b>\n"
+        f"Meetings for everyone: {esc(links.public)}\n"
+        "Your meetings and answers, to subscribe to in your calendar app (keep this address "
+        f"private): {esc(links.personal)}\n"
+        "If it leaked, renew it: <code>/settings calendar renew</code>"
+    )
+
+
+def settings_view(person: Person, links: feeds.CalendarLinks | None = None
+                  ) -> tuple[str, InlineKeyboardMarkup]:
     text = (
         "<b>Your settings</b>\n"
         f"Email digest: {esc(person.digest)}\n"
@@ -27,7 +44,7 @@ def settings_view(person: Person) -> tuple[str, InlineKeyboardMarkup]:
         f"Time zone: {esc(person.timezone)}\n"
         f"Language: {esc(LANGUAGES.get(person.language, person.language))}\n\n"
         "Tap to change. Another time zone: <code>/settings timezone Europe/Lisbon</code>"
-    )
+    ) + calendar_text(links)
     rows = [
         [InlineKeyboardButton(_mark(person.digest == d, f"Digest {d}"),
                               callback_data=f"set:digest:{d}") for d in DigestFrequency],
@@ -42,6 +59,8 @@ def settings_view(person: Person) -> tuple[str, InlineKeyboardMarkup]:
                               callback_data=f"set:language:{code}")
          for code, name in LANGUAGES.items()],
     ]
+    if links is not None:
+        rows.append([InlineKeyboardButton("Renew my calendar link", callback_data=RENEW_BUTTON)])
     return text, InlineKeyboardMarkup(rows)
 
 
@@ -68,13 +87,29 @@ async def settings(update: Update, context: BotContext, viewer: Viewer) -> None:
     args = context.args or []
     if args and len(args) != 2:
         raise parsing.BadInput("Give a setting and its value.")
+    if args and args[0].lower() == "calendar":
+        if args[1].lower() != "renew":
+            raise parsing.BadInput("Write /settings calendar renew to get a new calendar link.")
+        await feeds.renew_link(context.services, viewer)
+        await reply(update, RENEWED)
+        args = []
     if args:
         person = await ops.set_preference(context.services, viewer,
                                           *parse_preference(args[0], args[1]))
     else:
         person = (await ops.contact(context.services, viewer)).person
-    text, markup = settings_view(person)
+    text, markup = settings_view(person, await feeds.calendar_links(context.services, viewer))
     await reply(update, text, reply_markup=markup)
+
+
+async def renew_calendar_button(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """Renew the personal calendar link from the button on /settings (cal:renew)."""
+    query = update.callback_query
+    links = await feeds.renew_link(context.services, viewer)
+    await query.answer(RENEWED, show_alert=True)
+    person = (await ops.contact(context.services, viewer)).person
+    text, markup = settings_view(person, links)
+    await query.edit_message_text(text, reply_markup=markup)
 
 
 async def settings_button(update: Update, context: BotContext, viewer: Viewer) -> None:
@@ -87,5 +122,5 @@ async def settings_button(update: Update, context: BotContext, viewer: Viewer) -
     person = await ops.set_preference(context.services, viewer,
                                       *parse_preference(parts[1], parts[2]))
     await query.answer("Saved.")
-    text, markup = settings_view(person)
+    text, markup = settings_view(person, await feeds.calendar_links(context.services, viewer))
     await query.edit_message_text(text, reply_markup=markup)

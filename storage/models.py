@@ -259,3 +259,12 @@ class ScheduledRun(SQLModel, table=True):
     scheduled_for: datetime = _utc()
     ran_at: datetime = _utc()
     outcome: str = Field(default="", max_length=200)
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A person's calendar feed: renewing raises the generation, so old signed links fail."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", unique=True)
+    generation: int = 0
+    renewed_at: datetime = _utc()
