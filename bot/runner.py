@@ -33,8 +33,8 @@ async def run(settings: Settings, token: str, hook: webhook.Webhook | None = Non
         # run_polling() would own the loop; we share it with the scheduler, so drive it by hand.
         async with application:
             await application.start()
-            assert application.updater is not None
             if hook is None:
+                assert application.updater is not None
                 await application.updater.start_polling()
             else:
                 await webhook.register(application, hook)
@@ -49,6 +49,6 @@ async def run(settings: Settings, token: str, hook: webhook.Webhook | None = Non
                 await front.stop()
             await background.stop()
             # In webhook mode the webhook stays set: Telegram keeps updates until we are back.
-            if application.updater.running:
+            if application.updater is not None and application.updater.running:
                 await application.updater.stop()
             await application.stop()
