@@ -194,3 +194,54 @@ def test_a_bad_webhook_secret_is_a_config_error(monkeypatch, capsys, tmp_path):
         main(["outbox"])
     assert stopped.value.code == 2
     assert "FOF_WEBHOOK_SECRET must be 1 to 256 characters" in capsys.readouterr().err
+
+
+def test_fof_bot_run_webhook_as_a_real_process(tmp_path):
+    """The command line end to end: flags, setWebhook on the configured API, the front on
+    --listen:--port, 403 and 200, SIGTERM, and no secret in the output."""
+    import subprocess
+    import sys
+    import time
+
+    from tests.fake_bot_api import FakeBotApi
+
+    token = "123456789:AAH-webhook-test-token-never-logged"
+    port = free_port()
+    log = tmp_path / "run.log"  # a file, not a pipe: DEBUG output would fill a pipe
+    with FakeBotApi() as api, log.open("w") as out:
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "FOF_TELEGRAM_TOKEN": token,
+               "FOF_TELEGRAM_API_URL": api.url, "FOF_LOG_LEVEL": "DEBUG",
+               "FOF_DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+               "FOF_WEBHOOK_SECRET": SECRET}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", "--webhook", "https://bot.example.org/tg",
+             "--listen", "127.0.0.1", "--port", str(port)],
+            cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
+        answers = []
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline and process.poll() is None:
+                    try:
+                        answers.append(client.get("/healthz").status_code)
+                        break
+                    except httpx.TransportError:
+                        time.sleep(0.1)
+                update = UpdateFactory(OfflineRequest()).text(ANA, "/start")
+                answers.append(client.post("/tg", json=update).status_code)
+                answers.append(client.post("/tg", json=update,
+                                           headers={SECRET_HEADER: SECRET}).status_code)
+                deadline = time.monotonic() + 30
+                while "sendMessage" not in api.methods() and time.monotonic() < deadline:
+                    time.sleep(0.1)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=60)
+    output = log.read_text()
+    assert answers == [200, 403, 200], output
+    assert process.returncode == 0, output
+    methods = api.methods()
+    assert "setWebhook" in methods and "sendMessage" in methods, methods
+    assert "getUpdates" not in methods and "deleteWebhook" not in methods
+    assert SECRET not in output and token.split(":")[1] not in output
+    assert "webhook set: Telegram posts updates to https://bot.example.org/tg" in output
