@@ -32,12 +32,12 @@ async def run(settings: Settings, token: str, hook: webhook.Webhook | None = Non
         front = http_front(services, application=application, hook=hook)
         # run_polling() would own the loop; we share it with the scheduler, so drive it by hand.
         async with application:
+            if hook is not None:  # before start: a URL Telegram refuses stops us cleanly
+                await webhook.register(application, hook)
             await application.start()
             if hook is None:
                 assert application.updater is not None
                 await application.updater.start_polling()
-            else:
-                await webhook.register(application, hook)
             await set_bot_commands(application)
             background = await start_background(services, application)
             if front is not None:

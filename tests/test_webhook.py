@@ -245,3 +245,25 @@ def test_fof_bot_run_webhook_as_a_real_process(tmp_path):
     assert "getUpdates" not in methods and "deleteWebhook" not in methods
     assert SECRET not in output and token.split(":")[1] not in output
     assert "webhook set: Telegram posts updates to https://bot.example.org/tg" in output
+
+
+async def test_a_webhook_url_telegram_refuses_is_one_clear_error(settings, monkeypatch):
+    from bot.offline import Fault
+
+    request = OfflineRequest()
+    request.fail("setWebhook", Fault(400, "Bad Request: bad webhook: Failed to resolve host"))
+    monkeypatch.setattr(runner, "build_application",
+                        lambda services, token: build_application(services, request=request,
+                                                                  rate_limit=False))
+    fronts = []
+
+    def made(*args, **kwargs):  # the process would exit; the test closes the bound socket
+        fronts.append(http_front(*args, **kwargs))
+        return fronts[-1]
+
+    monkeypatch.setattr(runner, "http_front", made)
+    with pytest.raises(ConfigError, match="Telegram refused the webhook URL https://bot.exa"
+                                          "mple.org/tg: Bad webhook: failed to resolve host"):
+        await runner.run(settings, "123456:offline", hook(free_port()))
+    await fronts[0].stop()
+    assert request.sent("getUpdates") == [] and request.sent("setMyCommands") == []

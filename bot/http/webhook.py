@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import Application
 
 from bot.config import ENV_PREFIX, ConfigError, Settings
@@ -66,8 +67,11 @@ def webhook_options(settings: Settings, url: str | None, listen: str | None,
 
 async def register(application: Application, webhook: Webhook) -> None:
     """Tell Telegram where to post updates, with the secret it must send back."""
-    await application.bot.set_webhook(webhook.url, secret_token=webhook.secret,
-                                      allowed_updates=Update.ALL_TYPES)
+    try:
+        await application.bot.set_webhook(webhook.url, secret_token=webhook.secret)
+    except BadRequest as exc:  # e.g. "bad webhook: Failed to resolve host"
+        raise ConfigError(f"Telegram refused the webhook URL {webhook.url}: {exc.message}"
+                          ) from None
     log.info("webhook set: Telegram posts updates to %s", webhook.url)
 
 
