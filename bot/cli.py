@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 from bot.clock import Clock
-from bot.config import ConfigError, Settings, exit_on_config_error, load_settings
+from bot.config import ENV_PREFIX, ConfigError, Settings, exit_on_config_error, load_settings
 from bot.logging_setup import setup_logging
+from storage.db import DatabaseUnusable
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,11 +38,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _secrets(settings: Settings) -> list[str]:
-    return [
+    """What must never be printed: the token, the SMTP password, the database password."""
+    from sqlalchemy.engine import make_url
+
+    found = [
         s.get_secret_value()
         for s in (settings.telegram_token, settings.smtp_password)
         if s is not None
     ]
+    return found + [p for p in [make_url(settings.database_url).password] if p]
 
 
 async def import_cli(settings: Settings, path: Path, *, dry_run: bool, assume_yes: bool) -> int:
@@ -77,13 +82,15 @@ async def import_cli(settings: Settings, path: Path, *, dry_run: bool, assume_ye
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    secrets: list[str] = []
     try:
         if args.command == "demo":
             from bot.demo import run_demo
 
             return asyncio.run(run_demo(args.dir, interactive=args.interactive))
         settings = load_settings()
-        setup_logging(settings.log_level, _secrets(settings))
+        secrets = _secrets(settings)
+        setup_logging(settings.log_level, secrets)
         if args.command == "run":
             token = settings.require_token()
             from bot.runner import run
@@ -108,7 +115,9 @@ def main(argv: list[str] | None = None) -> int:
 
             return asyncio.run(outbox_cli(settings))
     except ConfigError as error:
-        exit_on_config_error(error)
+        exit_on_config_error(error, secrets)
+    except DatabaseUnusable as error:  # cannot open or write FOF_DATABASE_URL
+        exit_on_config_error(ConfigError(f"{ENV_PREFIX}DATABASE_URL: {error}"), secrets)
     except KeyboardInterrupt:
         return 130
     print(f"unknown command {args.command}", file=sys.stderr)

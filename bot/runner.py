@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.scheduling import start_background
 from bot.services import open_services
+from bot.startup import announce, initialize_bot
 from handlers.menus import set_bot_commands
 
 log = logging.getLogger(__name__)
@@ -25,12 +26,14 @@ async def run(settings: Settings, token: str) -> None:
 
     async with open_services(settings, Clock()) as services:
         application = build_application(services, token=token)
+        await initialize_bot(application, settings)  # a rejected token: one line, exit 2
         # run_polling() would own the loop; we share it with the scheduler, so drive it by hand.
         async with application:
             await application.start()
             assert application.updater is not None
             await application.updater.start_polling()
             await set_bot_commands(application)
+            await announce(services)  # the settings line; a WARNING if mail cannot be sent
             background = await start_background(services, application)
             log.info("bot @%s is running; stop with Ctrl+C", application.bot.username)
             await stop.wait()
