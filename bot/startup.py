@@ -30,11 +30,17 @@ from storage.db import masked
 
 log = logging.getLogger(__name__)
 
+REASON_LIMIT = 120  # characters of a server's answer quoted in the one-line error
+
 
 def telegram_error(error: TelegramError, settings: Settings) -> ConfigError:
     """One line naming the variable to look at; Telegram's messages never hold the token."""
     host = urlparse(settings.telegram_api_url).netloc
+    if isinstance(error, InvalidToken) and isinstance(error.__cause__, InvalidToken):
+        error = error.__cause__  # Bot.initialize re-raises it with the token in its message
     reason = " ".join(error.message.split())
+    if len(reason) > REASON_LIMIT:
+        reason = reason[:REASON_LIMIT - 1] + "…"
     if isinstance(error, InvalidToken) and not isinstance(error.__cause__, TelegramError):
         # 401 (or 404 with a Bot API answer): the server is a Bot API and refused the token
         return ConfigError(

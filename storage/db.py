@@ -12,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -68,7 +68,12 @@ def first_contact() -> Iterator[None]:
     """
     try:
         yield
-    except (OperationalError, InterfaceError) as exc:
+    except DBAPIError as exc:
+        # not writable, locked, refused login, "file is not a database"; a migration's own
+        # error (integrity, programming) is a bug and keeps its traceback
+        if not isinstance(exc, OperationalError | InterfaceError) \
+                and type(exc) is not DatabaseError:
+            raise
         reason = " ".join(str(exc.orig or exc).split())
         raise DatabaseUnusable(f"cannot use the database: {reason}") from None
     except OSError as exc:  # refused, unknown host, ... before any SQL

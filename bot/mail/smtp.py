@@ -7,6 +7,7 @@ delivery worker's business (`bot.mail.delivery`).
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -23,6 +24,20 @@ PROBE_TIMEOUT = 10.0  # the start-up check: long enough for a slow relay, short 
 
 def _one_line(text: object) -> str:
     return " ".join(str(text).split())
+
+
+def _why(exc: BaseException) -> str:
+    """What failed, in a few words: aiosmtplib's own text repeats the host and the port."""
+    cause = exc.__cause__ if isinstance(exc, aiosmtplib.SMTPConnectError) else exc
+    if isinstance(exc, TimeoutError) or isinstance(cause, TimeoutError):
+        return "no answer (timed out)"
+    if isinstance(cause, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(cause, socket.gaierror):
+        return f"unknown host ({cause.strerror})"
+    if isinstance(cause, OSError) and cause.strerror:
+        return cause.strerror
+    return _one_line(exc)
 
 
 class SmtpConnection:
@@ -59,9 +74,12 @@ class SmtpConnection:
             # a 554 greeting or a 535 login failure is the server's state, not the message's
             self.client.close()
             return f"cannot use mail server {self.server}: {exc.code} {_one_line(exc.message)}"
-        except (OSError, aiosmtplib.SMTPException) as exc:
+        except OSError as exc:  # aiosmtplib's connection errors and timeouts are OSErrors
             self.client.close()
-            return f"cannot reach mail server {self.server}: {_one_line(exc)}"
+            return f"cannot reach mail server {self.server}: {_why(exc)}"
+        except aiosmtplib.SMTPException as exc:  # no STARTTLS, no AUTH, ...
+            self.client.close()
+            return f"cannot use mail server {self.server}: {_one_line(exc)}"
         self.reached = True
         return None
 
