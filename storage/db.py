@@ -12,13 +12,22 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DatabaseError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InternalError,
+    NotSupportedError,
+    ProgrammingError,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 SessionFactory = async_sessionmaker[AsyncSession]
+# Errors that mean a migration or query is wrong, not that the database cannot be used.
+MIGRATION_BUGS = (DataError, IntegrityError, InternalError, NotSupportedError, ProgrammingError)
 
 
 class DatabaseUnusable(Exception):
@@ -69,10 +78,9 @@ def first_contact() -> Iterator[None]:
     try:
         yield
     except DBAPIError as exc:
-        # not writable, locked, refused login, "file is not a database"; a migration's own
-        # error (integrity, programming) is a bug and keeps its traceback
-        if not isinstance(exc, OperationalError | InterfaceError) \
-                and type(exc) is not DatabaseError:
+        # not writable, locked, login refused, no such database, "file is not a database";
+        # a migration's own error (integrity, programming) is a bug and keeps its traceback
+        if isinstance(exc, MIGRATION_BUGS):
             raise
         reason = " ".join(str(exc.orig or exc).split())
         raise DatabaseUnusable(f"cannot use the database: {reason}") from None
