@@ -38,10 +38,15 @@ def telegram_error(error: TelegramError, settings: Settings) -> ConfigError:
     host = urlparse(settings.telegram_api_url).netloc
     if isinstance(error, InvalidToken) and isinstance(error.__cause__, InvalidToken):
         error = error.__cause__  # Bot.initialize re-raises it with the token in its message
-    reason = " ".join(error.message.split())
+    # "Not Implemented (501). Parsing the server response b'<html>...' failed": keep the status
+    reason = " ".join(error.message.split(". Parsing the server response")[0].split())
     if len(reason) > REASON_LIMIT:
         reason = reason[:REASON_LIMIT - 1] + "…"
-    if isinstance(error, InvalidToken) and not isinstance(error.__cause__, TelegramError):
+    if isinstance(error.__cause__, TelegramError):  # the answer was not a Bot API's JSON
+        return ConfigError(
+            f"{ENV_PREFIX}TELEGRAM_API_URL: {host} did not answer as a Bot API server ({reason})"
+        )
+    if isinstance(error, InvalidToken):
         # 401 (or 404 with a Bot API answer): the server is a Bot API and refused the token
         return ConfigError(
             f"{ENV_PREFIX}TELEGRAM_TOKEN: Telegram rejected this token ({reason} from {host}); "
@@ -51,7 +56,7 @@ def telegram_error(error: TelegramError, settings: Settings) -> ConfigError:
         return ConfigError(
             f"{ENV_PREFIX}TELEGRAM_API_URL: the Bot API at {host} did not answer in time"
         )
-    if isinstance(error, NetworkError) and not isinstance(error, InvalidToken):
+    if isinstance(error, NetworkError):
         return ConfigError(
             f"{ENV_PREFIX}TELEGRAM_API_URL: cannot reach the Bot API at {host} ({reason})"
         )
@@ -65,11 +70,17 @@ async def initialize_bot(application: Application, settings: Settings) -> None:
 
     Called before `async with application:`, which then finds it initialised already.
     """
+    # PTB logs a server's non-JSON answer with a traceback; the one line below says it all.
+    request_log = logging.getLogger("telegram.request")
+    level = request_log.level
+    request_log.setLevel(logging.CRITICAL)
     try:
         await application.initialize()
     except TelegramError as error:
         await application.shutdown()
         raise telegram_error(error, settings) from None
+    finally:
+        request_log.setLevel(level)
 
 
 def settings_line(settings: Settings, administrators: int, now: datetime) -> str:

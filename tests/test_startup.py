@@ -145,3 +145,12 @@ def test_a_token_of_the_wrong_shape_is_refused_before_any_call(tmp_path, fof_bot
     assert api.paths == []
     line = one_line(result, "FOF_TELEGRAM_TOKEN")
     assert "does not look like a bot token" in line and "secret" not in line
+
+
+def test_a_server_that_is_no_bot_api_names_the_api_url(tmp_path, fof_bot):
+    with FakeBotApi(not_an_api=True) as api:
+        result = fof_bot("run", FOF_TELEGRAM_API_URL=api.url,
+                         FOF_DATABASE_URL=f"sqlite:///{tmp_path / 'fof.db'}")
+    line = one_line(result, "FOF_TELEGRAM_API_URL")  # PTB's logged traceback is kept out
+    host = api.url.removeprefix("http://")
+    assert line.endswith(f"{host} did not answer as a Bot API server (Not Found (404))")
