@@ -33,8 +33,8 @@ async def run(settings: Settings, token: str) -> None:
             assert application.updater is not None
             await application.updater.start_polling()
             await set_bot_commands(application)
-            await announce(services)  # the settings line; a WARNING if mail cannot be sent
             background = await start_background(services, application)
+            await announce(services)  # the settings line; a WARNING if mail cannot be sent
             log.info("bot @%s is running; stop with Ctrl+C", application.bot.username)
             await stop.wait()
             log.info("stopping")

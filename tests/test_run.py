@@ -58,3 +58,4 @@ def test_run_polls_the_configured_api_stops_on_sigterm_and_never_logs_the_token(
                  and " WARNING " in line]
     assert f"cannot reach mail server 127.0.0.1:{smtp_port}: connection refused" in warning
     assert output.index("settings: ") < output.index("is running")
+    assert output.index("settings: ") < output.index("cannot reach mail server")
