@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 from bot.clock import Clock
-from bot.config import ConfigError, Settings, exit_on_config_error, load_settings
+from bot.config import ENV_PREFIX, ConfigError, Settings, exit_on_config_error, load_settings
 from bot.logging_setup import setup_logging
+from storage.db import DatabaseUnusable
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,12 +44,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _secrets(settings: Settings) -> list[str]:
-    return [
+    """What must never be printed: the token, the SMTP password, the database password."""
+    from sqlalchemy.engine import make_url
+
+    found = [
         s.get_secret_value()
         for s in (settings.telegram_token, settings.smtp_password, settings.secret_key,
                   settings.webhook_secret)
         if s is not None
     ]
+    return found + [p for p in [make_url(settings.database_url).password] if p]
 
 
 def _webhook(settings: Settings, args: argparse.Namespace):
@@ -91,14 +96,17 @@ async def import_cli(settings: Settings, path: Path, *, dry_run: bool, assume_ye
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    secrets: list[str] = []
     try:
         if args.command == "demo":
             from bot.demo import run_demo
 
             return asyncio.run(run_demo(args.dir, interactive=args.interactive))
         settings = load_settings()
+        secrets = _secrets(settings)
         hook = _webhook(settings, args) if args.command == "run" else None
-        setup_logging(settings.log_level, _secrets(settings) + ([hook.secret] if hook else []))
+        secrets += [hook.secret] if hook else []
+        setup_logging(settings.log_level, secrets)
         if args.command == "run":
             token = settings.require_token()
             from bot.runner import run
@@ -123,7 +131,9 @@ def main(argv: list[str] | None = None) -> int:
 
             return asyncio.run(outbox_cli(settings))
     except ConfigError as error:
-        exit_on_config_error(error)
+        exit_on_config_error(error, secrets)
+    except DatabaseUnusable as error:  # cannot open or write FOF_DATABASE_URL
+        exit_on_config_error(ConfigError(f"{ENV_PREFIX}DATABASE_URL: {error}"), secrets)
     except KeyboardInterrupt:
         return 130
     print(f"unknown command {args.command}", file=sys.stderr)

@@ -9,17 +9,18 @@ from typing import Annotated, Literal
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.addresses import EmailNotValidError, check_address
 from bot.cron import cron_trigger
 
 ENV_PREFIX = "FOF_"
 MIN_SECRET_KEY = 16
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+TOKEN_SHAPE = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{1,200}$")
 
 
 class ConfigError(Exception):
@@ -91,7 +92,7 @@ class Settings(BaseSettings):
         if value is None:
             return None
         try:
-            return validate_email(value, check_deliverability=False).normalized
+            return check_address(value)
         except EmailNotValidError as exc:
             raise ValueError(f"is not an email address ({exc})") from None
 
@@ -196,7 +197,13 @@ class Settings(BaseSettings):
                 f"{ENV_PREFIX}TELEGRAM_TOKEN is not set: `fof-bot run` needs the bot token "
                 "from @BotFather (in the environment or in .env)"
             )
-        return self.telegram_token.get_secret_value().strip()
+        token = self.telegram_token.get_secret_value().strip()
+        if not TOKEN_SHAPE.match(token):
+            raise ConfigError(
+                f"{ENV_PREFIX}TELEGRAM_TOKEN does not look like a bot token: @BotFather gives "
+                "digits, a colon, then letters, digits, - and _ (such as 123456:ABC-def_1)"
+            )
+        return token
 
     def require_mail_from(self) -> str:
         if not self.mail_from:
@@ -225,6 +232,11 @@ def load_settings(**overrides: object) -> Settings:
         raise ConfigError(_describe(exc)) from None
 
 
-def exit_on_config_error(error: ConfigError) -> None:
-    print(f"configuration error: {error}", file=sys.stderr)
+def exit_on_config_error(error: ConfigError, secrets: list[str] | None = None) -> None:
+    """One line on stderr (any secret masked), exit status 2."""
+    line = " ".join(str(error).split())
+    for secret in secrets or []:
+        if secret:
+            line = line.replace(secret, "[secret]")
+    print(f"configuration error: {line}", file=sys.stderr)
     raise SystemExit(2)

@@ -40,5 +40,7 @@ def setup_logging(
     # httpx logs every request URL at INFO, and the URL holds the bot token.
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    # Alembic announces every migration step at INFO; operators only need to hear of problems.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Alembic announces every migration step at INFO, APScheduler every job run (every 15 s);
+    # operators only need to hear of problems (our jobs log their own failures and results).
+    for chatty in ("alembic", "apscheduler"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)

@@ -7,8 +7,7 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from email_validator import EmailNotValidError, validate_email
-
+from bot.addresses import EmailNotValidError, check_address
 from storage.models import Audience, Region, TroikaRole
 from storage.text import bad_characters, fold
 
@@ -63,7 +62,7 @@ def text(value: str, what: str, *, limit: int, pipes: bool = False) -> str:
 
 def email(value: str) -> str:
     try:
-        return validate_email(value, check_deliverability=False).normalized.lower()
+        return check_address(value).lower()
     except EmailNotValidError:
         raise BadInput(f"“{quote(value)}” is not an email address.") from None
 

@@ -14,6 +14,7 @@ from bot.http import webhook
 from bot.http.server import http_front
 from bot.scheduling import start_background
 from bot.services import open_services
+from bot.startup import announce, initialize_bot
 from handlers.menus import set_bot_commands
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ async def run(settings: Settings, token: str, hook: webhook.Webhook | None = Non
 
     async with open_services(settings, Clock()) as services:
         application = build_application(services, token=token)
+        await initialize_bot(application, settings)  # a rejected token: one line, exit 2
         # Bound now: a port in use stops the program before anything starts.
         front = http_front(services, application=application, hook=hook)
         # run_polling() would own the loop; we share it with the scheduler, so drive it by hand.
@@ -40,6 +42,7 @@ async def run(settings: Settings, token: str, hook: webhook.Webhook | None = Non
                 await application.updater.start_polling()
             await set_bot_commands(application)
             background = await start_background(services, application)
+            await announce(services)  # the settings line; a WARNING if mail cannot be sent
             if front is not None:
                 await front.start(background)
             log.info("bot @%s is running; stop with Ctrl+C", application.bot.username)

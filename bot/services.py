@@ -34,14 +34,19 @@ class Services:
 async def open_services(
     settings: Settings, clock: Clock, *, migrate: bool = True
 ) -> AsyncIterator[Services]:
-    """Migrate the database, bootstrap administrators, and close everything afterwards."""
+    """Migrate the database, bootstrap administrators, and close everything afterwards.
+
+    A database that cannot be opened or written raises `storage.db.DatabaseUnusable` (one
+    line) before anything else happens.
+    """
     if migrate:
         await db.upgrade(settings.async_database_url)
     engine = db.create_engine(settings.async_database_url)
     services = Services(settings, clock, engine, db.session_factory(engine))
     try:
-        async with services.sessions.begin() as session:
-            await ensure_admins(session, settings.admin_ids, at=clock.now())
+        with db.first_contact():
+            async with services.sessions.begin() as session:
+                await ensure_admins(session, settings.admin_ids, at=clock.now())
         yield services
     finally:
         await engine.dispose()

@@ -3,21 +3,105 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InternalError,
+    NotSupportedError,
+    ProgrammingError,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 SessionFactory = async_sessionmaker[AsyncSession]
+# Errors that mean a migration or query is wrong, not that the database cannot be used.
+MIGRATION_BUGS = (DataError, IntegrityError, InternalError, NotSupportedError, ProgrammingError)
+
+
+class DatabaseUnusable(Exception):
+    """The database cannot be opened or written; the message says why, in one line, and
+    never holds the password."""
+
+
+def check_url(async_url: str) -> None:
+    """Fail early, in one line, when the driver is missing or a SQLite file cannot be written."""
+    url = make_url(async_url)
+    try:
+        url.get_dialect().import_dbapi()
+    except ImportError as exc:
+        package = exc.name or "its driver"
+        raise DatabaseUnusable(
+            f"{url.get_backend_name()} needs the Python package {package}, which is not "
+            f"installed (pip install {package})"
+        ) from None
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:" \
+            and not url.query.get("uri"):
+        _check_sqlite_file(Path(url.database).absolute())
+
+
+def _check_sqlite_file(path: Path) -> None:
+    if path.exists():
+        if path.is_dir():
+            raise DatabaseUnusable(f"the SQLite file {path} is a folder")
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise DatabaseUnusable(f"the SQLite file {path} cannot be written (permissions)")
+        return
+    folder = path.parent
+    if not folder.exists():
+        raise DatabaseUnusable(f"the folder {folder} of the SQLite file does not exist")
+    if not folder.is_dir():
+        raise DatabaseUnusable(f"{folder}, the folder of the SQLite file, is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise DatabaseUnusable(f"the folder {folder} cannot be written (permissions), so the "
+                               "SQLite file cannot be created there")
+
+
+@contextmanager
+def first_contact() -> Iterator[None]:
+    """Turn a failure to open or write the database into DatabaseUnusable (one line).
+
+    Only around the first use at start (migrations, the first session): later failures are
+    the running program's business.
+    """
+    try:
+        yield
+    except DBAPIError as exc:
+        # not writable, locked, login refused, no such database, "file is not a database";
+        # a migration's own error (integrity, programming) is a bug and keeps its traceback
+        if isinstance(exc, MIGRATION_BUGS):
+            raise
+        reason = " ".join(str(exc.orig or exc).split())
+        raise DatabaseUnusable(f"cannot use the database: {reason}") from None
+    except OSError as exc:  # refused, unknown host, ... before any SQL
+        raise DatabaseUnusable(
+            f"cannot reach the database: {' '.join(str(exc).split())}"
+        ) from None
+
+
+def masked(url: str) -> str:
+    """The URL as it may be shown: password hidden, a SQLite path made absolute."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database \
+            and parsed.database != ":memory:" and not parsed.query.get("uri"):
+        parsed = parsed.set(database=str(Path(parsed.database).absolute()))
+    return parsed.render_as_string(hide_password=True)
 
 
 def create_engine(async_url: str, *, echo: bool = False) -> AsyncEngine:
     """An async engine; SQLite gets foreign keys on every connection."""
+    check_url(async_url)
     engine = create_async_engine(async_url, echo=echo)
     if engine.dialect.name == "sqlite":
 
@@ -48,8 +132,13 @@ def alembic_config(async_url: str) -> Config:
 
 
 def upgrade_sync(async_url: str) -> None:
-    """Apply every migration (blocking; runs its own event loop inside Alembic's env)."""
-    command.upgrade(alembic_config(async_url), "head")
+    """Apply every migration (blocking; runs its own event loop inside Alembic's env).
+
+    DatabaseUnusable when the database cannot be opened or written.
+    """
+    check_url(async_url)
+    with first_contact():
+        command.upgrade(alembic_config(async_url), "head")
 
 
 async def upgrade(async_url: str) -> None:

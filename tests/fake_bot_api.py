@@ -11,7 +11,10 @@ from bot.offline import BOT_USER
 
 
 class FakeBotApi:
-    def __init__(self) -> None:
+    """`reject_token=True` answers every call as Telegram answers a revoked token (401);
+    `not_an_api=True` answers as a web server that is no Bot API (a 404 page in HTML)."""
+
+    def __init__(self, *, reject_token: bool = False, not_an_api: bool = False) -> None:
         self.paths: list[str] = []
         api = self
 
@@ -21,6 +24,18 @@ class FakeBotApi:
                 self.rfile.read(length)
                 api.paths.append(self.path)
                 method = self.path.rsplit("/", 1)[-1]
+                if not_an_api:
+                    page = b"<!DOCTYPE html>\n<html><body><h1>Not Found</h1></body></html>\n"
+                    self.send_response(404)
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Content-Length", str(len(page)))
+                    self.end_headers()
+                    self.wfile.write(page)
+                    return
+                if reject_token:
+                    self._answer(401, {"ok": False, "error_code": 401,
+                                       "description": "Unauthorized"})
+                    return
                 if method == "getMe":
                     result: object = BOT_USER
                 elif method == "getUpdates":
@@ -28,8 +43,11 @@ class FakeBotApi:
                     result = []
                 else:
                     result = True
-                body = json.dumps({"ok": True, "result": result}).encode()
-                self.send_response(200)
+                self._answer(200, {"ok": True, "result": result})
+
+            def _answer(self, status: int, answer: dict) -> None:
+                body = json.dumps(answer).encode()
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

@@ -17,9 +17,9 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.mail import telegram
+from bot.mail import reachability, telegram
 from bot.mail.outcomes import GIVE_UP_AFTER, DeliveryReport, Outcome, Result, backoff
-from bot.mail.smtp import send_batch
+from bot.mail.smtp import ServerSeen, send_batch
 from bot.mail.stale import supersede_stale
 from bot.services import Services
 from storage import mailing, outbox
@@ -86,6 +86,7 @@ async def deliver_due(
     async with services.sessions.begin() as session:
         await supersede_stale(session, now)
     remaining = limit
+    servers: list[ServerSeen] = []  # what each batch found of the mail server
     while remaining is None or remaining > 0:
         size = BATCH if remaining is None else min(BATCH, remaining)
         async with services.sessions.begin() as session:
@@ -98,10 +99,11 @@ async def deliver_due(
         email_rows = [r for r in rows if r.channel == Channel.EMAIL]
         # Cancelled mid-batch (shutdown): unsent rows keep their lease and go out after it.
         if email_rows:
-            await send_batch(services.settings, email_rows, on_result=on_result)
+            servers.append(await send_batch(services.settings, email_rows, on_result=on_result))
         for row in rows:  # one by one: PTB's rate limiter paces them
             if row.channel == Channel.TELEGRAM:
                 await on_result(row, await telegram.send(telegram_bot, row))
+    await reachability.after_delivery(services, now, servers)
     if report.attempted:
         log.info("delivery: %d sent, %d to retry, %d failed", report.sent, report.retry,
                  report.failed)

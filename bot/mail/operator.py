@@ -108,12 +108,28 @@ def summary_lines(summary: OutboxSummary) -> list[str]:
             f"{_utc(oldest.next_attempt_at)}"
             + (f", last error: {oldest.last_error}" if oldest.last_error else "")
         )
+    blocked = _blocked_lines(summary)
+    lines += blocked
     if summary.failures:
         lines.append(f"Failures ({len(summary.failures)}):")
         lines += [f"#{f.id} {f.kind} to {f.recipient} after {f.attempts} attempt(s): "
                   f"{f.last_error}" for f in summary.failures]
+    elif blocked:
+        lines.append("No message has failed for good yet: they wait in the queue.")
     else:
         lines.append("No failures.")
+    return lines
+
+
+def _blocked_lines(summary: OutboxSummary) -> list[str]:
+    """Why nothing can be sent now, if that is so."""
+    lines = []
+    if summary.no_sender:
+        lines.append("FOF_MAIL_FROM is not set: no email can be sent.")
+    outage = summary.outage
+    if outage is not None:
+        lines.append(f"Mail cannot be sent since {_utc(outage.since)} (last try "
+                     f"{_utc(outage.last_try)}): {outage.error}.")
     return lines
 
 

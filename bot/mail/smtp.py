@@ -7,7 +7,9 @@ delivery worker's business (`bot.mail.delivery`).
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 import aiosmtplib
 
@@ -17,6 +19,25 @@ from storage.outbox import OutboxRow
 
 CONCURRENCY = 3  # SMTP connections per run, each reused for its share of the batch
 SMTP_TIMEOUT = 30.0
+PROBE_TIMEOUT = 10.0  # the start-up check: long enough for a slow relay, short for a start
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def _why(exc: BaseException) -> str:
+    """What failed, in a few words: aiosmtplib's own text repeats the host and the port."""
+    cause = exc.__cause__ if isinstance(exc, aiosmtplib.SMTPConnectError) else exc
+    if isinstance(exc, TimeoutError) or isinstance(cause, TimeoutError):
+        return "no answer (timed out)"
+    if isinstance(cause, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(cause, socket.gaierror):
+        return f"unknown host ({cause.strerror})"
+    if isinstance(cause, OSError) and cause.strerror:
+        return cause.strerror
+    return _one_line(exc)
 
 
 class SmtpConnection:
@@ -27,7 +48,7 @@ class SmtpConnection:
     a wrong password must not fail the whole queue.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, timeout: float = SMTP_TIMEOUT) -> None:
         self.settings = settings
         password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
         self.client = aiosmtplib.SMTP(
@@ -37,9 +58,14 @@ class SmtpConnection:
             start_tls=settings.smtp_tls == "starttls",
             username=settings.smtp_username or None,
             password=password if settings.smtp_username else None,
-            timeout=SMTP_TIMEOUT,
+            timeout=timeout,
         )
         self.connection_error: str | None = None  # set when connecting failed in this run
+        self.reached = False  # connected (and logged in) at least once
+
+    @property
+    def server(self) -> str:
+        return f"{self.settings.smtp_host}:{self.settings.smtp_port}"
 
     async def _connect(self) -> str | None:
         try:
@@ -47,11 +73,14 @@ class SmtpConnection:
         except aiosmtplib.SMTPResponseException as exc:
             # a 554 greeting or a 535 login failure is the server's state, not the message's
             self.client.close()
-            return f"cannot use mail server: {exc.code} {exc.message}"
-        except (OSError, aiosmtplib.SMTPException) as exc:
+            return f"cannot use mail server {self.server}: {exc.code} {_one_line(exc.message)}"
+        except OSError as exc:  # aiosmtplib's connection errors and timeouts are OSErrors
             self.client.close()
-            return f"cannot reach mail server {self.settings.smtp_host}:" \
-                   f"{self.settings.smtp_port}: {exc}"
+            return f"cannot reach mail server {self.server}: {_why(exc)}"
+        except aiosmtplib.SMTPException as exc:  # no STARTTLS, no AUTH, ...
+            self.client.close()
+            return f"cannot use mail server {self.server}: {_one_line(exc)}"
+        self.reached = True
         return None
 
     async def send(self, sender: str, recipient: str, body: str) -> Result:
@@ -107,14 +136,33 @@ class SmtpConnection:
 ResultCallback = Callable[[OutboxRow, Result], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class ServerSeen:
+    """What the connections of one batch found of the mail server."""
+
+    reached: bool  # at least one connection was made (and logged in)
+    error: str | None  # the last failure to connect or log in, if any
+
+
+async def probe(settings: Settings, *, timeout: float = PROBE_TIMEOUT) -> str | None:
+    """Connect (TLS and login as configured) and leave: None when that worked, else one line
+    naming the server and what failed. Sends nothing."""
+    connection = SmtpConnection(settings, timeout=timeout)
+    try:
+        return await connection._connect()
+    finally:
+        await connection.close()
+
+
 async def send_batch(
     settings: Settings,
     rows: Sequence[OutboxRow],
     *,
     on_result: ResultCallback,
     concurrency: int = CONCURRENCY,
-) -> None:
-    """Send email rows over at most `concurrency` reused connections; report each row's result.
+) -> ServerSeen:
+    """Send email rows over at most `concurrency` reused connections; report each row's result,
+    and return what the connections found of the server.
 
     Calls on one aiosmtplib client are serialised, so parallel delivery needs one client per
     worker; every worker takes the next row from one shared queue.
@@ -124,8 +172,11 @@ async def send_batch(
     for row in rows:
         queue.put_nowait(row)
 
+    connections: list[SmtpConnection] = []
+
     async def worker() -> None:
         connection = SmtpConnection(settings)
+        connections.append(connection)
         try:
             while not queue.empty():
                 row = queue.get_nowait()
@@ -135,3 +186,5 @@ async def send_batch(
 
     workers = max(1, min(concurrency, len(rows)))
     await asyncio.gather(*(worker() for _ in range(workers)))
+    errors = [c.connection_error for c in connections if c.connection_error is not None]
+    return ServerSeen(any(c.reached for c in connections), errors[-1] if errors else None)

@@ -12,8 +12,9 @@ from bot.mail import digest
 from bot.mail.digest import DigestEntry, DigestReport
 from bot.ops.admin import require_admin
 from bot.services import Services
-from storage import audit, mailing, outbox
+from storage import audit, mailing, mailserver, outbox
 from storage.audit import AuditAction
+from storage.mailserver import Outage
 from storage.models import OutboxMessage
 from storage.outbox import Failure
 from storage.people import Viewer
@@ -58,16 +59,21 @@ class OutboxSummary:
     counts: dict[str, int]
     oldest_pending: OutboxMessage | None
     failures: list[Failure]
+    outage: Outage | None = None  # the mail server cannot be used (from the last tries)
+    no_sender: bool = False  # FOF_MAIL_FROM is not set: no email can be sent at all
 
 
 async def outbox_summary(services: Services, viewer: Viewer) -> OutboxSummary:
-    """Counts per status, the oldest pending message, every failure."""
+    """Counts per status, the oldest pending message, every failure, and whether mail can be
+    sent at all (the mail server's last known state, a missing sender address)."""
     require_admin(viewer)
     async with services.sessions() as session:
         return OutboxSummary(
             counts=await outbox.counts(session),
             oldest_pending=await outbox.oldest_pending(session),
             failures=await outbox.failures(session),
+            outage=await mailserver.outage(session),
+            no_sender=not services.settings.mail_from,
         )
 
 
