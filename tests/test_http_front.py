@@ -58,7 +58,10 @@ async def test_healthz_is_503_when_the_scheduler_is_not_running(services):
 
 
 async def test_healthz_is_503_when_the_database_is_down(services, tmp_path: Path, caplog):
-    gone = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'removed' / 'fof.db'}")
+    folder = tmp_path / "removed"
+    folder.mkdir()
+    gone = db.create_engine(f"sqlite+aiosqlite:///{folder / 'fof.db'}")
+    folder.rmdir()  # the database's folder disappears after the engine was made
     down = dataclasses.replace(services, engine=gone, sessions=db.session_factory(gone))
     try:
         async with asgi(front(down)) as client:
