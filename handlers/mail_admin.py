@@ -47,7 +47,9 @@ async def digest_command(update: Update, context: BotContext, viewer: Viewer) ->
         InlineKeyboardButton("Cancel", callback_data=f"{DIGEST_BUTTON}:no:{token}"),
     ]])
     question = "1 recipient; send now?" if count == 1 else f"{count} recipients; send now?"
-    await reply(update, f"{question}\n{esc(plan.summary())}", reply_markup=buttons)
+    if count < len(plan.entries):  # say who else would get nothing, and why
+        question += f"\n{esc(plan.summary())}"
+    await reply(update, question, reply_markup=buttons)
 
 
 def _ask_once(context: BotContext) -> str:

@@ -62,7 +62,7 @@ async def test_an_unknown_digest_argument_is_refused_and_queues_nothing(bot, ser
 async def test_digest_asks_first_and_only_the_confirmation_queues(bot, services, clock):
     sample = await seed(services)
     question, send, cancel = await _ask_digest(bot)
-    assert question.startswith("6 recipients; send now?")
+    assert question == "6 recipients; send now?"
     assert send.startswith("dig:send:") and cancel.startswith("dig:no:")
     assert await rows(services) == []  # asking queues nothing
     calls = await bot.click(ADMIN, send)
@@ -80,6 +80,14 @@ async def test_digest_asks_first_and_only_the_confirmation_queues(bot, services,
         assert [c.method for c in calls] == ["answerCallbackQuery"]
     assert len(await rows(services)) == 6
     assert len(await audits(services, AuditAction.DIGEST_RUN)) == 1
+
+
+async def test_the_question_says_who_else_gets_nothing(bot, services):
+    sample = await seed(services)
+    async with services.sessions.begin() as session:
+        (await session.get(Person, sample.people["maria"])).digest = "off"
+    question, _, _ = await _ask_digest(bot)
+    assert question == "5 recipients; send now?\n6 recipient(s): 5 would queue, 1 digest off"
 
 
 async def test_cancel_queues_nothing_and_the_buttons_then_do_nothing(bot, services):
