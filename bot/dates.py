@@ -51,3 +51,22 @@ def long_moment_both(at: datetime, reader_zone: str, meeting_zone: str,
     if reader_zone == meeting_zone:
         return mine
     return f"{mine}; {long_moment(at, meeting_zone, language)} local time ({meeting_zone})"
+
+
+def full_day(value: date, language: str = "en") -> str:
+    """'15 June 2007'."""
+    return format_date(value, "d MMMM y", locale=locale_for(language))
+
+
+def was_due(due: date, today: date, language: str = "en") -> str:
+    """'was due on Friday 29 June (3 days ago)'; the year is written when it is not this year.
+
+    `today` is the reader's own date; each wording is one whole string, for translation."""
+    pattern = "EEEE d MMMM" if due.year == today.year else "EEEE d MMMM y"
+    on = format_date(due, pattern, locale=locale_for(language))
+    days = (today - due).days
+    if days == 1:
+        return f"was due on {on} (1 day ago)"
+    if days > 1:
+        return f"was due on {on} ({days} days ago)"
+    return f"is due on {on}"

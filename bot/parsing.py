@@ -4,7 +4,8 @@ the command's guard adds the right form and an example."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.addresses import EmailNotValidError, check_address
@@ -79,28 +80,112 @@ def zone(value: str) -> str:
     return value
 
 
+DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
 def day(value: str) -> date:
+    """A date written YYYY-MM-DD; a date the calendar does not have is named as such."""
+    found = DAY.match(value)
+    if found is None:
+        raise BadInput(f"“{quote(value)}” is not a date written YYYY-MM-DD.")
+    year, month, day_ = (int(part) for part in found.groups())
+    if not 1 <= month <= 12:
+        raise BadInput(f"“{quote(value)}” is not a date: there is no month {month}.")
+    if not 1 <= day_ <= 31:
+        raise BadInput(f"“{quote(value)}” is not a date: no month has a day {day_}.")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise BadInput(f"The year must be between {FIRST_YEAR} and {LAST_YEAR}.")
     try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
+        return date(year, month, day_)
     except ValueError:
-        raise BadInput(f"“{quote(value)}” is not a date written YYYY-MM-DD.") from None
+        raise BadInput(f"{day_} {MONTHS[month - 1]} {year} does not exist.") from None
+
+
+def clock_time(value: str) -> time:
+    """A time of day written HH:MM (24 hours)."""
+    found = TIME.match(value)
+    if found is None or int(found[1]) > 23 or int(found[2]) > 59:
+        raise BadInput(f"“{quote(value)}” is not a time written HH:MM, e.g. 09:30.")
+    return time(int(found[1]), int(found[2]))
+
+
+def moment(value: str) -> tuple[date, time]:
+    """`YYYY-MM-DD HH:MM` as written, before any time zone is known."""
+    parts = value.split()
+    if len(parts) != 2 or not DAY.match(parts[0]) or not TIME.match(parts[1]):
+        raise BadInput(f"“{quote(value)}” is not a date and time written YYYY-MM-DD HH:MM.")
+    return day(parts[0]), clock_time(parts[1])
+
+
+def in_zone(on: date, at: time, zone_name: str) -> datetime:
+    """A wall-clock time in a zone, as an aware datetime; refuses times a DST change skips."""
+    naive = datetime.combine(on, at)
+    tz = ZoneInfo(zone_name)
+    aware = naive.replace(tzinfo=tz)
+    if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
+        raise BadInput(f"{naive:%Y-%m-%d %H:%M} does not exist in {zone_name} (clock change).")
+    return aware
 
 
 def local_time(day_text: str, time_text: str, zone_name: str) -> datetime:
-    """A wall-clock time in a zone, as an aware datetime; refuses times a DST change skips."""
-    try:
-        naive = datetime.strptime(f"{day_text} {time_text}", "%Y-%m-%d %H:%M")
-    except ValueError:
-        raise BadInput(
-            f"“{quote(day_text + ' ' + time_text)}” is not a time written YYYY-MM-DD HH:MM."
-        ) from None
-    if not 2000 <= naive.year <= 2100:
-        raise BadInput("The year must be between 2000 and 2100.")
-    tz = ZoneInfo(zone_name)
-    aware = naive.replace(tzinfo=tz)
-    if aware.astimezone(ZoneInfo("UTC")).astimezone(tz).replace(tzinfo=None) != naive:
-        raise BadInput(f"{naive:%Y-%m-%d %H:%M} does not exist in {zone_name} (clock change).")
-    return aware
+    """`YYYY-MM-DD` and `HH:MM` in a zone, as an aware datetime."""
+    return in_zone(day(day_text), clock_time(time_text), zone_name)
+
+
+@dataclass(frozen=True)
+class WrittenSpan:
+    """A start with an optional end, as written before the time zone: `2007-07-09 09:00`,
+    `... - 18:00` (the same day) or `... - 2007-07-11 18:00`; `rest` is what follows."""
+
+    start_day: date
+    start: time
+    end_day: date | None
+    end: time | None
+    rest: str
+
+
+SPAN_DASH = re.compile(r"(\d:\d\d)\s*[-–—]\s*")
+MAX_LENGTH = timedelta(days=14)
+
+
+def span(value: str) -> WrittenSpan:
+    """`YYYY-MM-DD HH:MM [- [YYYY-MM-DD] HH:MM] rest...` (the rest is not checked here)."""
+    words = SPAN_DASH.sub(r"\1 - ", value, count=1).split()
+    if len(words) < 2:
+        raise BadInput("Start with the date and the time, written YYYY-MM-DD HH:MM.")
+    start_day, start = day(words[0]), clock_time(words[1])
+    end_day = end = None
+    rest = words[2:]
+    if rest and rest[0] == "-":
+        if len(rest) >= 3 and DAY.match(rest[1]):
+            end_day, rest = day(rest[1]), rest[2:]
+        elif len(rest) < 2:
+            raise BadInput("After “-” write the end: HH:MM, or YYYY-MM-DD HH:MM.")
+        else:
+            rest = rest[1:]
+        end, rest = clock_time(rest[0]), rest[1:]
+    return WrittenSpan(start_day, start, end_day, end, " ".join(rest))
+
+
+def end_of(start: datetime, end_day: date | None, end: time | None,
+           zone_name: str) -> datetime | None:
+    """The end of a meeting in its zone (the start's day when no date is given): after the
+    start, and not more than two weeks later. None when no end was written."""
+    if end is None:
+        return None
+    ends_at = in_zone(end_day or start.date(), end, zone_name)
+    # compared in UTC: within one zone Python compares wall clocks, ignoring DST
+    length = ends_at.astimezone(UTC) - start.astimezone(UTC)
+    if length <= timedelta(0):
+        raise BadInput(f"The end ({ends_at:%Y-%m-%d %H:%M}) must be after the start "
+                       f"({start:%Y-%m-%d %H:%M}).")
+    if length > MAX_LENGTH:
+        raise BadInput(f"A meeting lasts at most {MAX_LENGTH.days} days; check the end date.")
+    return ends_at
 
 
 def choice(value: str, allowed: tuple[str, ...], what: str) -> str:

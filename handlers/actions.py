@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import parsing
-from bot.dates import short_day, short_moment
+from bot.dates import full_day, short_day, short_moment
 from bot.ops import actions as ops
 from bot.ops.actions import ActionListing
 from handlers.common import esc, reply, reply_long
@@ -104,7 +104,13 @@ def parse_new_action(args: list[str]) -> dict:
 async def create_action(update: Update, context: BotContext, viewer: Viewer,
                         fields: dict) -> None:
     """Add the action item and confirm (shared by the command and the guided form)."""
-    item = await ops.add_action(context.services, viewer, **fields)
+    added = await ops.add_action(context.services, viewer, **fields)
+    item = added.item
+    if added.overdue:
+        await reply(update, f"Recorded action item {item.id}: {esc(item.title)}; it was due on "
+                            f"{full_day(item.due_date, viewer.language)}, so it is already "
+                            "overdue.")
+        return
     await reply(update, f"Added action item {item.id}: {esc(item.title)}, due "
                         f"{short_day(item.due_date, viewer.language)}.")
 

@@ -11,16 +11,19 @@ from bot import parsing
 from bot.dates import short_moment
 from bot.ics import meeting_calendar
 from bot.ops import calendar as ops
+from bot.ops.calendar import Scheduled
 from handlers.common import argument_text, esc, reply, reply_long
 from handlers.context import BotContext
-from handlers.formatting import ANSWER_LABEL, meeting_details, meeting_line
+from handlers.formatting import ANSWER_LABEL, meeting_details, meeting_line, when
 from storage.errors import Rejected
 from storage.models import Meeting
 from storage.people import Viewer
 
 NO_MEETINGS = "No meetings are scheduled."
 ORGANIZER_FALLBACK = "secretariat@gfmd.example"
-MEETING_FIELDS = 4
+MEETING_FIELDS = 4  # a fifth, the agenda, is optional
+AGENDA_LIMIT = 2000
+OVERLAPS_SHOWN = 3
 
 
 async def next_text(context: BotContext, viewer: Viewer, *, kind: str | None = None) -> str:
@@ -121,27 +124,48 @@ async def attendance(update: Update, context: BotContext, viewer: Viewer) -> Non
 
 
 def parse_new_meeting(text: str) -> dict:
-    """`<YYYY-MM-DD HH:MM> <zone> | <title> | <location> | <audience>` -> add_meeting's fields."""
+    """`<start>[ - <end>] <zone> | <title> | <location> | <audience>[ | <agenda>]` -> the fields
+    of add_meeting. The end is `HH:MM` (the same day) or `YYYY-MM-DD HH:MM`."""
     if not text:
         raise parsing.BadInput("The meeting's details are missing.")
-    when, title, location, audience = parsing.fields(text, MEETING_FIELDS)
-    parts = when.split()
-    if len(parts) != 3:
-        raise parsing.BadInput("Start with the date, the time and the time zone.")
-    zone = parsing.zone(parts[2])
+    parts = [part.strip() for part in text.split("|")]
+    if len(parts) not in (MEETING_FIELDS, MEETING_FIELDS + 1):
+        raise parsing.BadInput(f"I need {MEETING_FIELDS} fields separated by “|” (a fifth for "
+                               f"the agenda) and found {len(parts)}.")
+    when, title, location, audience = parts[:MEETING_FIELDS]
+    written = parsing.span(when)
+    if not written.rest:
+        raise parsing.BadInput("After the time, give the time zone, e.g. Europe/Brussels.")
+    zone = parsing.zone(written.rest)
+    starts_at = parsing.in_zone(written.start_day, written.start, zone)
+    agenda = parts[MEETING_FIELDS] if len(parts) > MEETING_FIELDS else ""
     return dict(
-        starts_at=parsing.local_time(parts[0], parts[1], zone), timezone=zone,
+        starts_at=starts_at, timezone=zone,
+        ends_at=parsing.end_of(starts_at, written.end_day, written.end, zone),
         title=parsing.text(title, "title", limit=200),
         location=parsing.text(location, "location", limit=200),
         audience=parsing.audience(audience),
+        agenda=parsing.text(agenda, "agenda", limit=AGENDA_LIMIT) if agenda else "",
     )
+
+
+def scheduled_text(verb: str, scheduled: Scheduled, viewer: Viewer) -> str:
+    """The meeting as added or moved, with a warning for each overlapping meeting."""
+    lines = [f"{verb}:\n{meeting_line(scheduled.meeting, viewer)}"]
+    lines += [f"⚠️ Warning: this overlaps <b>#{other.id}</b> {esc(other.title)} "
+              f"({when(other, viewer)}), which has the same audience." for other in
+              scheduled.overlaps[:OVERLAPS_SHOWN]]
+    if len(scheduled.overlaps) > OVERLAPS_SHOWN:
+        lines.append(f"⚠️ It overlaps {len(scheduled.overlaps)} meetings with the same "
+                     "audience in all; see /meetings.")
+    return "\n".join(lines)
 
 
 async def create_meeting(update: Update, context: BotContext, viewer: Viewer,
                          fields: dict) -> None:
     """Schedule the meeting and confirm it (shared by the command and the guided form)."""
-    meeting = await ops.add_meeting(context.services, viewer, **fields)
-    await reply(update, f"Scheduled:\n{meeting_line(meeting, viewer)}")
+    scheduled = await ops.add_meeting(context.services, viewer, **fields)
+    await reply(update, scheduled_text("Scheduled", scheduled, viewer))
 
 
 async def add_meeting(update: Update, context: BotContext, viewer: Viewer) -> None:
@@ -150,13 +174,13 @@ async def add_meeting(update: Update, context: BotContext, viewer: Viewer) -> No
 
 
 async def move_meeting(update: Update, context: BotContext, viewer: Viewer) -> None:
-    """Move a meeting to a new start (in the meeting's own time zone)."""
+    """Move a meeting to a new start (in the meeting's own time zone), keeping its length."""
     args = context.args or []
     if len(args) != 3:
         raise parsing.BadInput("I need the meeting number, the new date and the new time.")
-    meeting = await ops.move_meeting(context.services, viewer,
-                                     parsing.number(args[0], "meeting"), args[1], args[2])
-    await reply(update, f"Moved:\n{meeting_line(meeting, viewer)}")
+    scheduled = await ops.move_meeting(context.services, viewer,
+                                       parsing.number(args[0], "meeting"), args[1], args[2])
+    await reply(update, scheduled_text("Moved", scheduled, viewer))
 
 
 async def cancel_meeting(update: Update, context: BotContext, viewer: Viewer) -> None:

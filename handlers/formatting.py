@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from bot.dates import short_day, short_moment
+from bot.dates import short_day, short_moment, was_due
 from handlers.common import esc
 from storage.actions import ActionView
 from storage.models import Meeting, MeetingStatus, Member
@@ -70,7 +70,8 @@ def member_name(member: Member) -> str:
 
 
 def action_line(row: ActionView, today: date, language: str = "en") -> str:
-    late = " <b>OVERDUE</b>" if row.overdue(today) else ""
     status = row.status.replace("_", " ")
-    return (f"<b>#{row.id}</b> {esc(row.title)} — {esc(row.member_name)} ({esc(row.member_code)})"
-            f", due {short_day(row.due_date, language)}, {status}{late}")
+    head = f"<b>#{row.id}</b> {esc(row.title)} — {esc(row.member_name)} ({esc(row.member_code)})"
+    if row.overdue(today):
+        return f"{head}, {status}, <b>OVERDUE</b>: {was_due(row.due_date, today, language)}"
+    return f"{head}, due {short_day(row.due_date, language)}, {status}"

@@ -8,7 +8,7 @@ one ConversationHandler holds them all, with one ASKING state.
 from __future__ import annotations
 
 import warnings
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -34,27 +34,53 @@ from storage.people import Viewer
 
 ASKING = 0
 SKIP = "skip"
+NOW = "_now"  # the clock's time, given to each check beside the answers so far
+LAST_ZONE_BEHIND = timedelta(hours=12)  # the most a time zone is behind UTC (Etc/GMT+12)
 
 Answers = dict[str, Any]
 
 
-def _start_time(value: str, answers: Answers) -> str:
-    parts = value.split()
-    if len(parts) != 2:
-        raise parsing.BadInput("Write the date and the time, e.g. 2007-10-02 10:00.")
-    try:
-        datetime.strptime(value, "%Y-%m-%d %H:%M")
-    except ValueError:
-        raise parsing.BadInput(f"“{parsing.quote(value)}” is not written YYYY-MM-DD HH:MM.") \
-            from None
-    return value
+class AskAgain(parsing.BadInput):
+    """This answer shows that an earlier one cannot be used: ask that question again."""
+
+    def __init__(self, message: str, key: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def _start_time(value: str, answers: Answers) -> tuple[date, time]:
+    """The start as written; a time already gone by in every time zone is refused now (the
+    exact moment is checked once the zone is known)."""
+    on, at = parsing.moment(value)
+    if datetime.combine(on, at, tzinfo=UTC) + LAST_ZONE_BEHIND <= answers[NOW]:
+        raise parsing.BadInput(f"{parsing.quote(value)} has already passed.")
+    return on, at
 
 
 def _zone_for_start(value: str, answers: Answers) -> str:
     zone = parsing.zone(value)
-    day, time = answers["when"].split()
-    parsing.local_time(day, time, zone)  # a time skipped by a clock change is refused now
+    starts_at = parsing.in_zone(*answers["when"], zone)  # a time a clock change skips: refused
+    if starts_at <= answers[NOW]:
+        raise AskAgain(f"{starts_at:%Y-%m-%d %H:%M} has already passed in {zone}.", "when")
     return zone
+
+
+def _end_time(value: str, answers: Answers) -> datetime | None:
+    """`HH:MM` (the start's day) or `YYYY-MM-DD HH:MM`, in the meeting's zone; or skip."""
+    if value.lower() == SKIP:
+        return None
+    words = value.removeprefix("-").removeprefix("–").split()
+    if len(words) not in (1, 2):
+        raise parsing.BadInput("Write the end as HH:MM, or YYYY-MM-DD HH:MM, or tap skip.")
+    end_day = parsing.day(words[0]) if len(words) == 2 else None
+    starts_at = parsing.in_zone(*answers["when"], answers["zone"])
+    return parsing.end_of(starts_at, end_day, parsing.clock_time(words[-1]), answers["zone"])
+
+
+def _optional_agenda(value: str, answers: Answers) -> str:
+    if value.lower() == SKIP:
+        return ""
+    return parsing.text(value, "agenda", limit=calendar.AGENDA_LIMIT)
 
 
 def _optional_telegram_id(value: str, answers: Answers) -> int | None:
@@ -63,10 +89,10 @@ def _optional_telegram_id(value: str, answers: Answers) -> int | None:
 
 async def _finish_meeting(update: Update, context: BotContext, viewer: Viewer,
                           a: Answers) -> None:
-    day, time = a["when"].split()
     await calendar.create_meeting(update, context, viewer, dict(
-        starts_at=parsing.local_time(day, time, a["zone"]), timezone=a["zone"],
-        title=a["title"], location=a["location"], audience=a["audience"]))
+        starts_at=parsing.in_zone(*a["when"], a["zone"]), timezone=a["zone"],
+        ends_at=a["end"], title=a["title"], location=a["location"], audience=a["audience"],
+        agenda=a["agenda"]))
 
 
 async def _finish_member(update: Update, context: BotContext, viewer: Viewer,
@@ -95,10 +121,13 @@ NEW_MEETING = Form("New meeting", (
                 "e.g. <code>2007-10-02 10:00</code>.", _start_time),
     Ask("zone", "In which time zone? Tap one or type an IANA name such as "
                 "<code>Asia/Manila</code>.", _zone_for_start, ZONES),
+    Ask("end", "When does it end? Write <code>HH:MM</code> for the same day or "
+               "<code>YYYY-MM-DD HH:MM</code>, or tap skip for two hours.", _end_time, (SKIP,)),
     Ask("title", "What is the title?", lambda v, a: parsing.text(v, "title", limit=200)),
     Ask("location", "Where is it?", lambda v, a: parsing.text(v, "location", limit=200)),
     Ask("audience", "Who is invited?", lambda v, a: parsing.audience(v),
         tuple(x.value for x in Audience)),
+    Ask("agenda", "What is on the agenda? One line, or tap skip.", _optional_agenda, (SKIP,)),
 ), _finish_meeting)
 NEW_MEMBER = Form("New member", (
     Ask("code", "What is the member's code? ISO code for a state (GH), short code for an "
@@ -168,8 +197,14 @@ async def _answer(update: Update, context: BotContext, value: str) -> int:
         return ConversationHandler.END
     state, form = found
     question = form.questions[state["step"]]
+    seen = {**state["answers"], NOW: context.services.now()}  # checks may compare with now
     try:
-        state["answers"][question.key] = question.check(value.strip(), state["answers"])
+        state["answers"][question.key] = question.check(value.strip(), seen)
+    except AskAgain as problem:
+        state["step"] = next(i for i, q in enumerate(form.questions) if q.key == problem.key)
+        await reply(update, f"{esc(problem)} Please give it again, or send /cancel.")
+        await _ask(update, form, state["step"])
+        return ASKING
     except parsing.BadInput as problem:
         await reply(update, f"{esc(problem)} Please try again, or send /cancel.")
         return ASKING

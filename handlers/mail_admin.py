@@ -1,28 +1,95 @@
-"""/digest [preview] and /outbox: administrators see and steer the mail."""
+"""/digest [preview] (with its confirmation) and /outbox: administrators see and steer the
+mail."""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.mail.digest import WOULD_QUEUE
 from bot.mail.operator import summary_lines
 from bot.ops import mail
 from bot.ops.mail import DigestPreview
+from bot.parsing import BadInput, quote
 from handlers.common import esc, reply
 from handlers.context import BotContext
 from storage.people import Viewer
 
 RETRY_FAILURES = "outbox:retry"
+DIGEST_BUTTON = "dig"
+DIGEST_DATA = re.compile(r"^dig:(send|no):([0-9]{1,9})$")
+PENDING, SENT, CANCELLED = "pending", "sent", "cancelled"
+USED = {SENT: "This digest was already queued; nothing more was sent.",
+        CANCELLED: "This digest was cancelled; nothing was queued. Send /digest to ask again."}
+ASK_LIFETIME = timedelta(minutes=30)
+KEPT_ASKS = 5
 TELEGRAM_LIMIT = 3900  # under Telegram's 4096 characters, with room for markup
 
 
 async def digest_command(update: Update, context: BotContext, viewer: Viewer) -> None:
-    """Build the digest now, or preview your own digest by email."""
-    if context.args and context.args[0].lower() == "preview":
+    """Ask before queueing the digest for everybody, or preview your own digest by email."""
+    args = context.args or []
+    if len(args) == 1 and args[0].lower() == "preview":
         await reply(update, _preview_text(await mail.preview_digest(context.services, viewer)))
         return
-    report = await mail.run_digest(context.services, viewer)
-    await reply(update, f"Digest: {esc(report.summary())}. The delivery worker sends them "
-                        "within a minute; see /outbox.")
+    if args:
+        raise BadInput(f"/digest takes nothing or “preview”, not “{quote(' '.join(args))}”.")
+    plan = await mail.digest_plan(context.services, viewer)
+    count = plan.count(WOULD_QUEUE)
+    if not count:
+        await reply(update, f"There is no digest to send now ({esc(plan.summary())}).")
+        return
+    token = _ask_once(context)
+    buttons = InlineKeyboardMarkup([[
+        InlineKeyboardButton("Send", callback_data=f"{DIGEST_BUTTON}:send:{token}"),
+        InlineKeyboardButton("Cancel", callback_data=f"{DIGEST_BUTTON}:no:{token}"),
+    ]])
+    question = "1 recipient; send now?" if count == 1 else f"{count} recipients; send now?"
+    if count < len(plan.entries):  # say who else would get nothing, and why
+        question += f"\n{esc(plan.summary())}"
+    await reply(update, question, reply_markup=buttons)
+
+
+def _ask_once(context: BotContext) -> str:
+    """Remember a confirmation (the last few only) until one of its buttons is pressed."""
+    asks: dict[str, dict] = context.user_data.setdefault("digest_asks", {})
+    token = str(context.user_data.get("digest_asks_next", 1))
+    context.user_data["digest_asks_next"] = int(token) + 1
+    asks[token] = {"state": PENDING, "at": context.services.now()}
+    for old in list(asks)[:-KEPT_ASKS]:
+        del asks[old]
+    return token
+
+
+async def confirm_digest(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """Queue the digest once the administrator pressed Send (dig:send:<n>), or drop it
+    (dig:no:<n>); a confirmation is used once."""
+    query = update.callback_query
+    found = DIGEST_DATA.match(query.data or "")
+    ask = context.user_data.get("digest_asks", {}).get(found[2]) if found else None
+    if ask is None or context.services.now() - ask["at"] > ASK_LIFETIME:
+        await query.answer("This confirmation has expired; send /digest again.",
+                           show_alert=True)
+        return
+    if ask["state"] != PENDING:
+        await query.answer(USED[ask["state"]], show_alert=True)
+        return
+    if found[1] == "no":
+        ask["state"] = CANCELLED
+        await query.answer("Cancelled.")
+        await query.edit_message_text("Cancelled: no digest was queued.")
+        return
+    ask["state"] = SENT  # before any await: a second press finds it used
+    try:
+        report = await mail.run_digest(context.services, viewer)
+    except BaseException:
+        ask["state"] = PENDING  # nothing was queued: the button may be pressed again
+        raise
+    await query.answer("Queued.")
+    await query.edit_message_text(f"Digest: {esc(report.summary())}. The delivery worker "
+                                  "sends them within a minute; see /outbox.")
 
 
 def _preview_text(preview: DigestPreview) -> str:

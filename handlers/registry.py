@@ -80,10 +80,12 @@ COMMANDS: tuple[Command, ...] = (
     C("troika", ADMIN, "/troika <past|present|future> <code>", "/troika future PH",
       summary="set a troika seat", callback=membership.set_troika, with_args=True),
     C("addmeeting", ADMIN,
-      "/addmeeting <YYYY-MM-DD HH:MM> <IANA zone> | <title> | <location> | "
-      "<all|steering|troika>",
-      "/addmeeting 2007-10-02 10:00 Asia/Manila | Steering group | Manila | steering",
-      summary="schedule a meeting", callback=calendar.add_meeting, form=forms.NEW_MEETING),
+      "/addmeeting <YYYY-MM-DD HH:MM> [- [YYYY-MM-DD] HH:MM] <IANA zone> | <title> | "
+      "<location> | <all|steering|troika> [| <agenda>]",
+      "/addmeeting 2007-07-09 09:00 - 2007-07-11 18:00 Europe/Brussels | Global Forum | "
+      "Brussels | all",
+      summary="schedule a meeting (two hours unless an end is given)",
+      callback=calendar.add_meeting, form=forms.NEW_MEETING),
     C("movemeeting", ADMIN, "/movemeeting <id> <YYYY-MM-DD HH:MM>",
       "/movemeeting 4 2007-10-03 10:00", summary="move a meeting",
       callback=calendar.move_meeting),
@@ -91,7 +93,8 @@ COMMANDS: tuple[Command, ...] = (
       summary="cancel a meeting", callback=calendar.cancel_meeting),
     C("addaction", ADMIN, "/addaction <code> <YYYY-MM-DD> <title>",
       "/addaction FI 2007-12-31 Pilot on measuring impacts",
-      summary="add an action item", callback=actions.add_action, form=forms.NEW_ACTION),
+      summary="add an action item (a past due date makes it overdue at once)",
+      callback=actions.add_action, form=forms.NEW_ACTION),
     C("admin", ADMIN, "/admin add|remove <telegram id>", "/admin add 123456789",
       summary="add or remove an administrator", callback=admin.admin),
     C("admins", ADMIN, summary="list administrators", example="/admins",
@@ -99,7 +102,8 @@ COMMANDS: tuple[Command, ...] = (
     C("attendance", ADMIN, "/attendance <id>", "/attendance 3",
       summary="who answered for a meeting", callback=calendar.attendance),
     C("digest", ADMIN, "/digest [preview]", "/digest preview",
-      summary="build the digest now, or preview it", callback=mail_admin.digest_command),
+      summary="send the digest now (after a confirmation), or preview it to yourself",
+      callback=mail_admin.digest_command),
     C("outbox", ADMIN, summary="mail delivered, pending and failed", example="/outbox",
       callback=mail_admin.outbox_command),
     C("audit", ADMIN, "/audit [n]", "/audit 10",
@@ -119,6 +123,7 @@ BUTTONS: tuple[Button, ...] = (
     Button("cal", preferences.renew_calendar_button, BY_NAME["settings", False]),
     Button("imp", admin.confirm_import, IMPORT),
     Button("outbox", mail_admin.retry_failures, BY_NAME["outbox", False]),
+    Button(mail_admin.DIGEST_BUTTON, mail_admin.confirm_digest, BY_NAME["digest", False]),
 )
 
 

@@ -34,7 +34,7 @@ def snapshot(meeting: Meeting) -> dict[str, Any]:
         "title": meeting.title, "starts_at": meeting.starts_at.isoformat(),
         "ends_at": meeting.ends_at.isoformat(), "timezone": meeting.timezone,
         "location": meeting.location, "audience": meeting.audience, "status": meeting.status,
-        "sequence": meeting.sequence,
+        "sequence": meeting.sequence, "agenda": meeting.agenda,
     }
 
 
@@ -73,6 +73,22 @@ async def between(session: AsyncSession, start: datetime, end: datetime) -> list
     return list((await session.exec(query)).all())
 
 
+async def overlapping(
+    session: AsyncSession, *, starts_at: datetime, ends_at: datetime, audience: str,
+    exclude_id: int | None = None,
+) -> list[Meeting]:
+    """Meetings of the same audience, not cancelled, whose time overlaps [starts_at, ends_at)."""
+    query = (
+        select(Meeting)
+        .where(Meeting.audience == audience, Meeting.status != MeetingStatus.CANCELLED,
+               Meeting.starts_at < ends_at, Meeting.ends_at > starts_at)
+        .order_by(col(Meeting.starts_at), col(Meeting.id))
+    )
+    if exclude_id is not None:
+        query = query.where(Meeting.id != exclude_id)
+    return list((await session.exec(query)).all())
+
+
 def meeting_kind_of_audience(audience: str) -> str:
     return {Audience.STEERING: MeetingKind.STEERING,
             Audience.TROIKA: MeetingKind.TROIKA}.get(audience, MeetingKind.FRIENDS)
@@ -81,13 +97,17 @@ def meeting_kind_of_audience(audience: str) -> str:
 async def add_meeting(
     session: AsyncSession, *, title: str, starts_at: datetime, timezone: str, location: str,
     audience: str, actor: str | int, now: datetime, ends_at: datetime | None = None,
-    kind: str | None = None,
+    kind: str | None = None, agenda: str = "",
 ) -> Meeting:
+    """A new meeting; without an end it lasts two hours."""
     if starts_at <= now:
         raise Rejected("That time has already passed.")
+    ends_at = ends_at or starts_at + DEFAULT_LENGTH
+    if ends_at <= starts_at:
+        raise Rejected("A meeting must end after it starts.")
     meeting = Meeting(
         title=title, kind=kind or meeting_kind_of_audience(audience), starts_at=starts_at,
-        ends_at=ends_at or starts_at + DEFAULT_LENGTH, timezone=timezone, location=location,
+        ends_at=ends_at, timezone=timezone, location=location, agenda=agenda,
         audience=audience, uid=f"{uuid.uuid4()}@{UID_DOMAIN}", created_at=now, updated_at=now,
     )
     session.add(meeting)

@@ -122,7 +122,7 @@ async def test_addmeeting_schedules_and_audits(bot, services, data):
 async def test_addmeeting_rejects_bad_input_and_changes_nothing(bot, services, data):
     cases = {
         "/addmeeting 2007-10-02 10:00 Mars/Olympus | T | L | all": "is not a time zone",
-        "/addmeeting 2007-02-30 10:00 UTC | T | L | all": "is not a time written",
+        "/addmeeting 2007-02-30 10:00 UTC | T | L | all": "30 February 2007 does not exist.",
         "/addmeeting 2007-10-02 10:00 UTC | T | L": "I need 4 fields",
         "/addmeeting 2007-10-02 10:00 UTC | T | L | everyone": "is not a valid audience",
         "/addmeeting 2007-03-25 02:30 Europe/Brussels | T | L | all": "does not exist",

@@ -105,7 +105,8 @@ async def test_digest_preview_goes_to_the_asking_admin_only(services, bot, mail_
     assert f"went to {EMAILS['anne']} only" in answer.text
     preview = await rows(services)
     assert [(r.kind, r.recipient) for r in preview] == [("preview", EMAILS["anne"])]
-    await bot.send(ADMIN, "/digest")
+    [ask] = [c for c in await bot.send(ADMIN, "/digest") if c.method == "sendMessage"]
+    await bot.click(ADMIN, ask.buttons[0][1])  # Send
     assert len(await rows(services, "digest:")) == 6
     async with services.sessions() as session:
         assert (await session.get(Person, sample.people["anne"])).last_digest_at == clock.now()

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
+from bot.dates import was_due
 from bot.ics import meeting_calendar
 from bot.mail.keys import ActionKey, DigestKey, LinkKey, MeetingKey, PreviewKey
 from bot.mail.mime import Attachment, compose, to_wire
@@ -76,6 +77,7 @@ def action_message(settings: Settings, *, key: ActionKey, action: ActionView,
     due = day(action.due_date, recipient.language)
     subject = f"{'Overdue' if overdue else 'Due'} {due}: {action.title}"
     text, html = render_mail("action", action=action, due=due, overdue=overdue, subject=subject,
+                             was_due=_was_due(action, recipient, now),
                              language=mail_language(recipient.language),
                              roles_text=roles_text(recipient), mail_from=sender)
     message = compose(settings, key=str(key), to_address=recipient.email,
@@ -83,9 +85,17 @@ def action_message(settings: Settings, *, key: ActionKey, action: ActionView,
     return subject, to_wire(message)
 
 
-def action_telegram_text(action: ActionView, recipient: Recipient, overdue: bool) -> str:
+def _was_due(action: ActionView, recipient: Recipient, now: datetime) -> str:
+    """'was due on Friday 29 June (3 days ago)', counted on the reader's own calendar."""
+    today = now.astimezone(ZoneInfo(recipient.timezone)).date()
+    return was_due(action.due_date, today, mail_language(recipient.language))
+
+
+def action_telegram_text(action: ActionView, recipient: Recipient, overdue: bool,
+                         now: datetime) -> str:
     return render("action.tg.html", action=action, overdue=overdue,
-                  due=day(action.due_date, recipient.language))
+                  due=day(action.due_date, recipient.language),
+                  was_due=_was_due(action, recipient, now))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -174,7 +174,7 @@ async def _sweep_actions(batch: _Batch, settings: Settings, roster: Roster) -> N
             subject, body = messages.action_message(settings, key=key, action=action,
                                                     recipient=recipient, now=batch.now)
             telegram_text = messages.action_telegram_text(action, recipient,
-                                                          notice == keys.OVERDUE)
+                                                          notice == keys.OVERDUE, batch.now)
             await batch.add(key=key, recipient=recipient, kind="action", subject=subject,
                             body=body, telegram_text=telegram_text)
 

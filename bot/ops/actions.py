@@ -9,7 +9,6 @@ from datetime import date
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.ops.admin import require_admin
-from bot.parsing import BadInput
 from bot.services import Services
 from storage import actions, members
 from storage.actions import ActionDetail, ActionView
@@ -95,12 +94,18 @@ async def add_note(services: Services, viewer: Viewer, action_id: int,
                                       now=services.now())
 
 
+@dataclass(frozen=True)
+class AddedAction:
+    item: ActionItem
+    overdue: bool  # the due date had already passed: minutes written up late
+
+
 async def add_action(services: Services, viewer: Viewer, *, code: str, due_date: date,
-                     title: str) -> ActionItem:
-    """A new action item for a member; the due date is a day in the secretariat's zone."""
+                     title: str) -> AddedAction:
+    """A new action item for a member; the due date is a day in the secretariat's zone. A past
+    due date is accepted (minutes are often written up late): the item is overdue at once."""
     require_admin(viewer)
-    if due_date < services.today():
-        raise BadInput("The due date has already passed.")
     async with services.sessions.begin() as session:
-        return await actions.add_action(session, code=code, due_date=due_date, title=title,
+        item = await actions.add_action(session, code=code, due_date=due_date, title=title,
                                         actor=viewer.actor, now=services.now())
+    return AddedAction(item, overdue=due_date < services.today())

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot import parsing
 from bot.ops.admin import require_admin
 from bot.services import Services
@@ -82,26 +84,48 @@ async def attendance(services: Services, viewer: Viewer, meeting_id: int) -> Att
         return await meetings.attendance_report(session, meeting_id)
 
 
+@dataclass(frozen=True)
+class Scheduled:
+    """A meeting just added or moved, and the meetings of the same audience it overlaps (a
+    warning for the administrator: the change was made)."""
+
+    meeting: Meeting
+    overlaps: list[Meeting]
+
+
 async def add_meeting(services: Services, viewer: Viewer, *, starts_at: datetime,
-                      timezone: str, title: str, location: str, audience: str) -> Meeting:
+                      timezone: str, title: str, location: str, audience: str,
+                      ends_at: datetime | None = None, agenda: str = "") -> Scheduled:
+    """Schedule a meeting (two hours when no end is given)."""
     require_admin(viewer)
     async with services.sessions.begin() as session:
-        return await meetings.add_meeting(session, actor=viewer.actor, now=services.now(),
-                                          starts_at=starts_at, timezone=timezone, title=title,
-                                          location=location, audience=audience)
+        meeting = await meetings.add_meeting(session, actor=viewer.actor, now=services.now(),
+                                             starts_at=starts_at, ends_at=ends_at,
+                                             timezone=timezone, title=title, agenda=agenda,
+                                             location=location, audience=audience)
+        return Scheduled(meeting, await _overlaps(session, meeting))
+
+
+async def _overlaps(session: AsyncSession, meeting: Meeting) -> list[Meeting]:
+    return await meetings.overlapping(session, starts_at=meeting.starts_at,
+                                      ends_at=meeting.ends_at, audience=meeting.audience,
+                                      exclude_id=meeting.id)
 
 
 async def move_meeting(services: Services, viewer: Viewer, meeting_id: int, day: str,
-                       time: str) -> Meeting:
-    """Move a meeting to a new start, written in the meeting's own time zone."""
+                       time: str) -> Scheduled:
+    """Move a meeting to a new start, written in the meeting's own time zone; it keeps its
+    length."""
     require_admin(viewer)
     async with services.sessions.begin() as session:
         meeting = await meetings.get_meeting(session, meeting_id)
         if meeting is None:
             raise Rejected(f"There is no meeting number {meeting_id}.")
         starts_at = parsing.local_time(day, time, meeting.timezone)
-        return await meetings.move_meeting(session, meeting_id=meeting_id, starts_at=starts_at,
-                                           actor=viewer.actor, now=services.now())
+        moved = await meetings.move_meeting(session, meeting_id=meeting_id,
+                                            starts_at=starts_at, actor=viewer.actor,
+                                            now=services.now())
+        return Scheduled(moved, await _overlaps(session, moved))
 
 
 async def cancel_meeting(services: Services, viewer: Viewer, meeting_id: int) -> Meeting:

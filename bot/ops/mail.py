@@ -31,6 +31,14 @@ async def run_digest(services: Services, viewer: Viewer) -> DigestReport:
     return report
 
 
+async def digest_plan(services: Services, viewer: Viewer) -> DigestReport:
+    """What `run_digest` would do now, queueing nothing: /digest asks for confirmation with it."""
+    require_admin(viewer)
+    async with services.sessions() as session:
+        return await digest.queue_digests(session, services.settings, services.now(),
+                                          dry_run=True)
+
+
 @dataclass(frozen=True)
 class DigestPreview:
     summary: str  # what a real run now would do
