@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 
-from storage.models import Audience, Region, TroikaRole
+from bot import names
+from storage.models import Audience, TroikaRole
+from storage.people import LANGUAGES
 from storage.text import bad_characters, fold
 
 CODE = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,11}$")
@@ -69,15 +71,30 @@ def email(value: str) -> str:
 
 
 def zone(value: str) -> str:
-    try:
-        if not value or len(value) > 64 or value.startswith("/") or ".." in value:
-            raise ValueError
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise BadInput(
-            f"“{quote(value)}” is not a time zone; use an IANA name such as Europe/Brussels."
-        ) from None
-    return value
+    """An IANA zone, its city ("brussels", "new york") or a Forum host city ("Geneva")."""
+    found = names.zone(value)
+    if found.value is not None:
+        return found.value
+    if found.candidates:
+        raise BadInput(f"“{quote(value)}” is not a time zone; did you mean "
+                       f"{_either(found.candidates)}?")
+    raise BadInput(f"“{quote(value)}” is not a time zone; use an IANA name such as "
+                   "Europe/Brussels or a city such as Geneva.")
+
+
+def _either(values: tuple[str, ...]) -> str:
+    """ "A", "A or B", "A, B or C" """
+    values = tuple(values[:4])
+    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
+
+
+def language(value: str) -> str:
+    """A language code from "fr", "French", "Français" or "francais"."""
+    found = names.language(value)
+    if found.value is None:
+        raise BadInput(f"“{quote(value)}” is not a language I can use; choose "
+                       f"{_either(tuple(LANGUAGES.values()))}.")
+    return found.value
 
 
 def day(value: str) -> date:
@@ -119,29 +136,19 @@ def troika_role(value: str) -> str:
     return choice(value, tuple(t.value for t in TroikaRole), "troika seat")
 
 
-REGION_NAMES: dict[str, str] = {
-    **{fold(r.value): r.value for r in Region},
-    "africa": Region.AFRICAN, "african group": Region.AFRICAN,
-    "asia": Region.ASIA_PACIFIC, "asia pacific": Region.ASIA_PACIFIC,
-    "apg": Region.ASIA_PACIFIC, "pacific": Region.ASIA_PACIFIC,
-    "eastern europe": Region.EASTERN_EUROPEAN, "eeg": Region.EASTERN_EUROPEAN,
-    "eastern": Region.EASTERN_EUROPEAN,
-    "latin america": Region.LATIN_AMERICAN_CARIBBEAN, "latin": Region.LATIN_AMERICAN_CARIBBEAN,
-    "grulac": Region.LATIN_AMERICAN_CARIBBEAN, "caribbean": Region.LATIN_AMERICAN_CARIBBEAN,
-    "latin america and caribbean": Region.LATIN_AMERICAN_CARIBBEAN,
-    "weog": Region.WEOG, "western": Region.WEOG, "western europe": Region.WEOG,
-    "western european": Region.WEOG, "europe": Region.WEOG,
-}
+# Folded region names and aliases -> the region (plain questions look for them in a sentence).
+REGION_NAMES: dict[str, str] = names.regions().aliases
 
 
 def region(value: str) -> str:
-    found = REGION_NAMES.get(fold(value))
-    if found is None:
+    found = names.region(value)
+    if found.value is None:
+        guess = f" Did you mean {_either(found.candidates)}?" if found.candidates else ""
         raise BadInput(
             f"“{quote(value)}” is not a UN regional group; choose African, Asia-Pacific, "
-            "Eastern European, Latin American and Caribbean, or WEOG."
+            f"Eastern European, Latin American and Caribbean, or WEOG.{guess}"
         )
-    return str(found)
+    return found.value
 
 
 def fields(value: str, count: int) -> list[str]:
