@@ -35,6 +35,16 @@ def code(value: str) -> str:
     return value.upper()
 
 
+def member(value: str) -> str:
+    """A member as typed: its code or its name, written loosely (resolved by the operation)."""
+    value = " ".join(value.split())
+    if not value:
+        raise BadInput("Tell me which member: its code (BE) or its name (Belgium).")
+    if len(value) > 100 or bad_characters(value):
+        raise BadInput(f"“{quote(value)}” cannot be the name or code of a member.")
+    return value
+
+
 def number(value: str, what: str) -> int:
     if not value.isascii() or not value.isdigit() or len(value) > 9:
         raise BadInput(f"“{quote(value)}” is not a valid {what} number.")

@@ -15,6 +15,7 @@ from handlers import (
     admin,
     basic,
     calendar,
+    choices,
     forms,
     linking,
     mail_admin,
@@ -117,6 +118,17 @@ BUTTONS: tuple[Button, ...] = (
     Button("set", preferences.settings_button, BY_NAME["settings", False]),
     Button("imp", admin.confirm_import, IMPORT),
     Button("outbox", mail_admin.retry_failures, BY_NAME["outbox", False]),
+    # "Did you mean Luxembourg (LU)?": one button per candidate, as the command itself.
+    *(Button(choices.prefix(name), choices.chooser(name, run), BY_NAME[name, with_args])
+      for name, with_args, run in (
+          ("focal", False, membership.show_focal),
+          ("actions", False, actions.member_actions),
+          ("removemember", False, membership.ask_removal),
+          ("setfocal", False, membership.save_focal),
+          ("steering", True, membership.steering_change),
+          ("troika", True, membership.troika_change),
+          ("addaction", False, actions.create_action),
+      )),
 )
 
 

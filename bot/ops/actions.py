@@ -102,5 +102,6 @@ async def add_action(services: Services, viewer: Viewer, *, code: str, due_date:
     if due_date < services.today():
         raise BadInput("The due date has already passed.")
     async with services.sessions.begin() as session:
+        code = (await members.find(session, code)).code  # a code or a loosely written name
         return await actions.add_action(session, code=code, due_date=due_date, title=title,
                                         actor=viewer.actor, now=services.now())
