@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 
 from handlers.common import esc, reply
 from handlers.context import BotContext
@@ -73,7 +74,11 @@ def chooser(command: str, run: Run) -> Callable[[Update, BotContext, Viewer],
             await query.answer(EXPIRED, show_alert=True)
             return
         del kept[parsed.group(1)]  # one press: pressing again does not repeat the change
-        await query.edit_message_reply_markup(reply_markup=None)
+        try:  # the question's buttons go
+            await query.edit_message_reply_markup(reply_markup=None)
+        except BadRequest as error:  # they went already (Telegram: "message is not modified")
+            if "not modified" not in error.message:
+                raise
         await run(update, context, viewer, {**pending["fields"], "code": parsed.group(2)})
         await query.answer()
 

@@ -121,13 +121,22 @@ async def resolve(session: AsyncSession, query: str, *, limit: int = 5) -> Match
     return Match(candidates)
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A member a name may mean, as plain values (they outlive the transaction)."""
+
+    code: str
+    name: str
+
+
 class Unclear(Rejected):
     """A member name that fits several members, or one only loosely: the caller may offer them.
     Its message is the question ("Did you mean Luxembourg (LU)?")."""
 
     def __init__(self, query: str, candidates: list[Member]) -> None:
-        self.query, self.candidates = query, candidates
-        shown = [f"{m.name} ({m.code})" for m in candidates]
+        self.query = query
+        self.candidates = [Candidate(m.code, m.name) for m in candidates]
+        shown = [f"{m.name} ({m.code})" for m in self.candidates]
         either = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
         super().__init__(f"Did you mean {either}?")
 
