@@ -111,3 +111,17 @@ async def test_every_button_of_every_guided_form_works(bot, data, caplog):
             await bot.send(ADMIN, "/cancel")
     assert pressed >= 12  # 8 zones, 3 audiences, skip
     no_errors_logged(caplog)
+
+
+async def test_every_paging_button_works_including_the_page_shown(bot, data, caplog):
+    caplog.set_level(logging.INFO)
+    for n in range(60):
+        await bot.send(ADMIN, f"/addmember Q{n:02d} Organisation number {n} with a long name for "
+                                  "paging purposes")
+    listing = (await bot.send(ADMIN, "/members"))[-1]
+    offered = listing.buttons
+    assert [label for label, _ in offered] == ["1 / 2", "Next ▶"]
+    for label, data_ in offered + offered[::-1]:
+        said = answered(await bot.click(ADMIN, data_, message_id=listing.result["message_id"]))
+        assert not any(r in said for r in REFUSALS), (label, said)
+    no_errors_logged(caplog)
