@@ -27,7 +27,7 @@ from handlers.commands import Ask, Command, Form
 from handlers.common import Handler, esc, reply
 from handlers.context import BotContext
 from handlers.guard import REFUSED, guarded, viewer_of
-from handlers.settings import ZONES
+from handlers.settings import ZONE_CITIES
 from storage.errors import Rejected
 from storage.models import Audience
 from storage.people import Viewer
@@ -98,8 +98,8 @@ def _member(value: str, answers: Answers) -> str:
 NEW_MEETING = Form("New meeting", (
     Ask("when", "When does it start? Write <code>YYYY-MM-DD HH:MM</code>, "
                 "e.g. <code>2007-10-02 10:00</code>.", _start_time),
-    Ask("zone", "In which time zone? Tap one or type an IANA name such as "
-                "<code>Asia/Manila</code>.", _zone_for_start, ZONES),
+    Ask("zone", "In which time zone? Tap one, or type a city or an IANA name such as "
+                "<code>Asia/Manila</code>.", _zone_for_start, ZONE_CITIES),
     Ask("title", "What is the title?", lambda v, a: parsing.text(v, "title", limit=200)),
     Ask("location", "Where is it?", lambda v, a: parsing.text(v, "location", limit=200)),
     Ask("audience", "Who is invited?", lambda v, a: parsing.audience(v),

@@ -14,6 +14,7 @@ from storage.people import LANGUAGES, Viewer
 # Real IANA zones (tests/test_buttons.py presses each); the buttons show their city.
 ZONES = ("Europe/Brussels", "Europe/Zurich", "America/New_York", "America/Mexico_City",
          "Africa/Nairobi", "Asia/Manila", "Asia/Dhaka", "UTC")
+ZONE_CITIES = tuple(names.city(z) for z in ZONES)  # what the guided forms' buttons offer
 ALREADY = "That is already your setting."
 
 

@@ -21,8 +21,8 @@ async def test_addmeeting_form_with_buttons(bot, services, data):
     assert "is not written YYYY-MM-DD HH:MM" in await ask(bot, ADMIN, "next tuesday")
     calls = await bot.send(ADMIN, "2007-10-02 10:00")
     assert "(2/5) In which time zone?" in texts(calls)
-    assert ("Asia/Manila", "form:Asia/Manila") in calls[0].buttons
-    calls = await bot.click(ADMIN, "form:Asia/Manila")
+    assert ("Manila", "form:Manila") in calls[0].buttons
+    calls = await bot.click(ADMIN, "form:Manila")
     check_sane(calls)
     assert "(3/5) What is the title?" in texts(calls)
     await bot.send(ADMIN, "Steering group | Manila")  # a “|” in a title is refused...
