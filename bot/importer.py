@@ -57,6 +57,7 @@ class Problem:
 class ImportPlan:
     rows: list[ImportRow] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # rows kept with a value replaced
     unknown_columns: list[str] = field(default_factory=list)
     fatal: str | None = None  # the whole file is unusable
 
@@ -135,7 +136,7 @@ def _read_rows(reader: Any, header: list[str], plan: ImportPlan) -> None:
             continue
         cells = {h: v.strip() for h, v in zip(header, values, strict=False) if h}
         try:
-            row = _row(line, cells)
+            row = _row(line, cells, plan.warnings)
             _check_unique(row, seen_codes, seen_telegram, seen_troika)
         except parsing.BadInput as problem:
             plan.errors.append(Problem(line, str(problem)))
@@ -143,7 +144,7 @@ def _read_rows(reader: Any, header: list[str], plan: ImportPlan) -> None:
         plan.rows.append(row)
 
 
-def _row(line: int, cells: dict[str, str]) -> ImportRow:
+def _row(line: int, cells: dict[str, str], warnings: list[Problem]) -> ImportRow:
     if not cells.get("code"):
         raise parsing.BadInput("the code is missing")
     code = parsing.code(cells["code"])
@@ -175,10 +176,21 @@ def _row(line: int, cells: dict[str, str]) -> ImportRow:
     if cells.get("focal_telegram_id"):
         row.focal_telegram_id = parsing.telegram_id(cells["focal_telegram_id"])
     if cells.get("language"):
-        row.language = parsing.choice(cells["language"], tuple(LANGUAGES), "language")
+        row.language = _language(line, cells["language"], warnings)
     if cells.get("timezone"):
         row.timezone = parsing.zone(cells["timezone"])
     return row
+
+
+def _language(line: int, value: str, warnings: list[Problem]) -> str:
+    """A language written loosely ("Français", "spanish", "en"); an unknown one is English,
+    with a warning (the row is still imported)."""
+    try:
+        return parsing.language(value)
+    except parsing.BadInput:
+        warnings.append(Problem(line, f"language “{parsing.quote(value)}” is not one I can use "
+                                      f"({', '.join(LANGUAGES.values())}); English is used"))
+        return "en"
 
 
 def _check_unique(row: ImportRow, codes: dict[str, int],
@@ -208,6 +220,7 @@ def report(plan: ImportPlan) -> list[str]:
     if plan.unknown_columns:
         lines.append("Unknown columns, ignored: " + ", ".join(plan.unknown_columns))
     lines += [f"line {p.line}: {p.reason}" for p in plan.errors]
+    lines += [f"line {p.line}: warning: {p.reason}" for p in plan.warnings]
     return lines
 
 

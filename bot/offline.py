@@ -17,6 +17,9 @@ from telegram import Update
 from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram.request import BaseRequest, RequestData
 
+NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current message content and reply markup of "
+                "the message")
 BOT_USER = {"id": 777000111, "is_bot": True, "first_name": "FoF Assistant", "username": "fof_bot"}
 
 
@@ -27,6 +30,7 @@ class ApiCall:
     method: str
     params: dict[str, Any]
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # field -> (name, bytes)
+    result: Any = None  # what the Bot API answered (a sent message: its message_id)
 
     @property
     def text(self) -> str:
@@ -67,6 +71,9 @@ class OfflineRequest(BaseRequest):
         self.files: dict[str, bytes] = {}  # file_path -> content, for downloads
         self.faults: dict[str, list[Fault]] = {}  # method -> faults to answer, in order
         self._ids = itertools.count(1)
+        # (chat id, message id) -> (text, reply markup) of the messages as they are now, so an
+        # edit that changes nothing is refused as Telegram refuses it.
+        self.shown: dict[tuple[int, int], tuple[str, Any]] = {}
 
     async def initialize(self) -> None:
         return None
@@ -133,7 +140,37 @@ class OfflineRequest(BaseRequest):
             if fault.retry_after is not None:
                 body["parameters"] = {"retry_after": fault.retry_after}
             return fault.status, json.dumps(body).encode()
-        return 200, json.dumps({"ok": True, "result": self._answer(api_method, params)}).encode()
+        if self._unchanged(api_method, params):
+            return 400, json.dumps({"ok": False, "error_code": 400, "description": NOT_MODIFIED})\
+                .encode()
+        result = self._answer(api_method, params)
+        self._remember(api_method, params, result)
+        self.calls[-1].result = result
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    @staticmethod
+    def _markup(params: dict[str, Any]) -> Any:
+        markup = params.get("reply_markup") or {}
+        return json.loads(markup) if isinstance(markup, str) else markup
+
+    def _unchanged(self, method: str, params: dict[str, Any]) -> bool:
+        """An edit that would leave the message exactly as it is ("message is not modified")."""
+        if method not in ("editMessageText", "editMessageReplyMarkup") \
+                or "message_id" not in params:
+            return False
+        now = self.shown.get((int(params.get("chat_id", 0)), int(params["message_id"])))
+        if now is None:
+            return False
+        text = params.get("text", "") if method == "editMessageText" else now[0]
+        return (str(text), self._markup(params)) == now
+
+    def _remember(self, method: str, params: dict[str, Any], result: Any) -> None:
+        if method in ("sendMessage", "editMessageText", "editMessageReplyMarkup") \
+                and isinstance(result, dict):
+            key = (int(result["chat"]["id"]), int(result["message_id"]))
+            text = params.get("text", "") if method != "editMessageReplyMarkup" \
+                else self.shown.get(key, ("", None))[0]
+            self.shown[key] = (str(text), self._markup(params))
 
     def _message(self, params: dict[str, Any], **extra: Any) -> dict[str, Any]:
         chat_id = params.get("chat_id", 0)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from bot import names
 from bot.addresses import EmailNotValidError, check_address
-from storage.models import Audience, Region, TroikaRole
+from storage.models import Audience, TroikaRole
+from storage.people import LANGUAGES
 from storage.text import bad_characters, fold
 
 CODE = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,11}$")
@@ -31,6 +33,16 @@ def code(value: str) -> str:
     if not CODE.match(value):
         raise BadInput(f"“{quote(value)}” is not a member code such as BE or IOM.")
     return value.upper()
+
+
+def member(value: str) -> str:
+    """A member as typed: its code or its name, written loosely (resolved by the operation)."""
+    value = " ".join(value.split())
+    if not value:
+        raise BadInput("Tell me which member: its code (BE) or its name (Belgium).")
+    if len(value) > 100 or bad_characters(value):
+        raise BadInput(f"“{quote(value)}” cannot be the name or code of a member.")
+    return value
 
 
 def number(value: str, what: str) -> int:
@@ -69,15 +81,30 @@ def email(value: str) -> str:
 
 
 def zone(value: str) -> str:
-    try:
-        if not value or len(value) > 64 or value.startswith("/") or ".." in value:
-            raise ValueError
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise BadInput(
-            f"“{quote(value)}” is not a time zone; use an IANA name such as Europe/Brussels."
-        ) from None
-    return value
+    """An IANA zone, its city ("brussels", "new york") or a Forum host city ("Geneva")."""
+    found = names.zone(value)
+    if found.value is not None:
+        return found.value
+    if found.candidates:
+        raise BadInput(f"“{quote(value)}” is not a time zone; did you mean "
+                       f"{_either(found.candidates)}?")
+    raise BadInput(f"“{quote(value)}” is not a time zone; use an IANA name such as "
+                   "Europe/Brussels or a city such as Geneva.")
+
+
+def _either(values: tuple[str, ...]) -> str:
+    """ "A", "A or B", "A, B or C" """
+    values = tuple(values[:4])
+    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
+
+
+def language(value: str) -> str:
+    """A language code from "fr", "French", "Français" or "francais"."""
+    found = names.language(value)
+    if found.value is None:
+        raise BadInput(f"“{quote(value)}” is not a language I can use; choose "
+                       f"{_either(tuple(LANGUAGES.values()))}.")
+    return found.value
 
 
 DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -203,29 +230,19 @@ def troika_role(value: str) -> str:
     return choice(value, tuple(t.value for t in TroikaRole), "troika seat")
 
 
-REGION_NAMES: dict[str, str] = {
-    **{fold(r.value): r.value for r in Region},
-    "africa": Region.AFRICAN, "african group": Region.AFRICAN,
-    "asia": Region.ASIA_PACIFIC, "asia pacific": Region.ASIA_PACIFIC,
-    "apg": Region.ASIA_PACIFIC, "pacific": Region.ASIA_PACIFIC,
-    "eastern europe": Region.EASTERN_EUROPEAN, "eeg": Region.EASTERN_EUROPEAN,
-    "eastern": Region.EASTERN_EUROPEAN,
-    "latin america": Region.LATIN_AMERICAN_CARIBBEAN, "latin": Region.LATIN_AMERICAN_CARIBBEAN,
-    "grulac": Region.LATIN_AMERICAN_CARIBBEAN, "caribbean": Region.LATIN_AMERICAN_CARIBBEAN,
-    "latin america and caribbean": Region.LATIN_AMERICAN_CARIBBEAN,
-    "weog": Region.WEOG, "western": Region.WEOG, "western europe": Region.WEOG,
-    "western european": Region.WEOG, "europe": Region.WEOG,
-}
+# Folded region names and aliases -> the region (plain questions look for them in a sentence).
+REGION_NAMES: dict[str, str] = names.regions().aliases
 
 
 def region(value: str) -> str:
-    found = REGION_NAMES.get(fold(value))
-    if found is None:
+    found = names.region(value)
+    if found.value is None:
+        guess = f" Did you mean {_either(found.candidates)}?" if found.candidates else ""
         raise BadInput(
             f"“{quote(value)}” is not a UN regional group; choose African, Asia-Pacific, "
-            "Eastern European, Latin American and Caribbean, or WEOG."
+            f"Eastern European, Latin American and Caribbean, or WEOG.{guess}"
         )
-    return str(found)
+    return found.value
 
 
 def fields(value: str, count: int) -> list[str]:

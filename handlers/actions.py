@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 from telegram import Update
 
 from bot import parsing
 from bot.dates import full_day, short_day, short_moment
 from bot.ops import actions as ops
 from bot.ops.actions import ActionListing
+from handlers.choices import offering
 from handlers.common import esc, reply, reply_long
 from handlers.context import BotContext
 from handlers.formatting import action_line
+from storage.members import Unclear
 from storage.people import Viewer
 
+DATE_LIKE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 FILTERS = ("open", "overdue", "mine", "all")
 TITLES = {"open": "Open action items", "overdue": "Overdue action items",
           "all": "All action items"}
@@ -52,8 +57,18 @@ async def list_actions(update: Update, context: BotContext, viewer: Viewer) -> N
     if not argument or argument.lower() in FILTERS:
         lines = await actions_lines(context, viewer, argument.lower() or "open")
     else:
-        lines = await actions_lines(context, viewer, "open", argument)
+        await offering(update, context, viewer, "actions", {"code": argument}, member_actions)
+        return
     await reply_long(update, context, lines)
+
+
+async def member_actions(update: Update, context: BotContext, viewer: Viewer,
+                         fields: dict) -> None:
+    """A member's open action items (its code or a loosely written name)."""
+    listing = await ops.list_actions(context.services, viewer, "open", fields["code"])
+    if listing.candidates:
+        raise Unclear(fields["code"], listing.candidates)
+    await reply_long(update, context, listing_lines(listing, fields["code"], viewer.language))
 
 
 def _action_id(context: BotContext) -> int:
@@ -95,15 +110,23 @@ async def note(update: Update, context: BotContext, viewer: Viewer) -> None:
 
 
 def parse_new_action(args: list[str]) -> dict:
-    if len(args) < 3:
+    """`<code or name> <YYYY-MM-DD> <title>`: the member is every word before the date."""
+    at = next((i for i, arg in enumerate(args) if i and DATE_LIKE.match(arg)), 1)
+    if len(args) < at + 2:
         raise parsing.BadInput("I need a member code, a due date and a title.")
-    return dict(code=parsing.code(args[0]), due_date=parsing.day(args[1]),
-                title=parsing.text(" ".join(args[2:]), "title", limit=300))
+    return dict(code=parsing.member(" ".join(args[:at])), due_date=parsing.day(args[at]),
+                title=parsing.text(" ".join(args[at + 1:]), "title", limit=300))
 
 
 async def create_action(update: Update, context: BotContext, viewer: Viewer,
                         fields: dict) -> None:
-    """Add the action item and confirm (shared by the command and the guided form)."""
+    """Add the action item and confirm (shared by the command, the guided form and the "did
+    you mean" buttons)."""
+    await offering(update, context, viewer, "addaction", fields, _create_action)
+
+
+async def _create_action(update: Update, context: BotContext, viewer: Viewer,
+                         fields: dict) -> None:
     added = await ops.add_action(context.services, viewer, **fields)
     item = added.item
     if added.overdue:

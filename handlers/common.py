@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 
 from handlers.context import BotContext
 
@@ -104,8 +105,12 @@ async def turn_page(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     page = int(number)
-    await query.edit_message_text(pages[page],
-                                  reply_markup=page_buttons(token, page, len(pages)))
+    try:
+        await query.edit_message_text(pages[page],
+                                      reply_markup=page_buttons(token, page, len(pages)))
+    except BadRequest as error:  # the page shown already ("1 / 3"): Telegram refuses the edit
+        if "not modified" not in error.message:
+            raise
 
 
 def argument_text(update: Update) -> str:

@@ -27,7 +27,7 @@ from handlers.commands import Ask, Command, Form
 from handlers.common import Handler, esc, reply
 from handlers.context import BotContext
 from handlers.guard import REFUSED, guarded, viewer_of
-from handlers.settings import ZONES
+from handlers.settings import ZONE_CITIES
 from storage.errors import Rejected
 from storage.models import Audience
 from storage.people import Viewer
@@ -116,11 +116,16 @@ def _code(value: str, answers: Answers) -> str:
     return parsing.code(value)
 
 
+def _member(value: str, answers: Answers) -> str:
+    """An existing member: its code or its name (resolved when the form is finished)."""
+    return parsing.member(value)
+
+
 NEW_MEETING = Form("New meeting", (
     Ask("when", "When does it start? Write <code>YYYY-MM-DD HH:MM</code>, "
                 "e.g. <code>2007-10-02 10:00</code>.", _start_time),
-    Ask("zone", "In which time zone? Tap one or type an IANA name such as "
-                "<code>Asia/Manila</code>.", _zone_for_start, ZONES),
+    Ask("zone", "In which time zone? Tap one, or type a city or an IANA name such as "
+                "<code>Asia/Manila</code>.", _zone_for_start, ZONE_CITIES),
     Ask("end", "When does it end? Write <code>HH:MM</code> for the same day or "
                "<code>YYYY-MM-DD HH:MM</code>, or tap skip for two hours.", _end_time, (SKIP,)),
     Ask("title", "What is the title?", lambda v, a: parsing.text(v, "title", limit=200)),
@@ -135,14 +140,15 @@ NEW_MEMBER = Form("New member", (
     Ask("name", "What is its name?", lambda v, a: parsing.text(v, "name", limit=200)),
 ), _finish_member)
 FOCAL = Form("Focal point", (
-    Ask("code", "For which member? Give its code, e.g. <code>GH</code>.", _code),
+    Ask("code", "For which member? Give its code or name, e.g. <code>GH</code>.", _member),
     Ask("email", "What is the focal point's email address?", lambda v, a: parsing.email(v)),
     Ask("name", "What is their full name?", lambda v, a: parsing.text(v, "name", limit=200)),
     Ask("telegram_id", "Their numeric Telegram user id, to link them now? Or tap skip.",
         _optional_telegram_id, (SKIP,)),
 ), _finish_focal)
 NEW_ACTION = Form("New action item", (
-    Ask("code", "Which member owns it? Give its code, e.g. <code>FI</code>.", _code),
+    Ask("code", "Which member owns it? Give its code or name, e.g. <code>FI</code>.",
+        _member),
     Ask("due", "When is it due? Write <code>YYYY-MM-DD</code>.",
         lambda v, a: parsing.day(v)),
     Ask("title", "What is to be done?", lambda v, a: parsing.text(v, "title", limit=300)),

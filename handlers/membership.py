@@ -9,10 +9,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import parsing
 from bot.ops import membership as ops
+from handlers.choices import offering
 from handlers.common import esc, is_private, reply, reply_long
 from handlers.context import BotContext
 from handlers.formatting import member_name
-from storage.members import TROIKA_ORDER
+from storage.members import TROIKA_ORDER, Unclear
 from storage.models import Member
 from storage.people import Viewer
 
@@ -75,14 +76,21 @@ async def show_steering(update: Update, context: BotContext, viewer: Viewer) -> 
 
 
 async def change_steering(update: Update, context: BotContext, viewer: Viewer) -> None:
-    """Add a member to the steering group or remove it."""
+    """Add a member to the steering group or remove it (its code or its name)."""
     args = context.args or []
-    if len(args) != 2 or args[0].lower() not in ("add", "remove"):
-        raise parsing.BadInput("Say add or remove, then the member code.")
-    on = args[0].lower() == "add"
-    member = await ops.set_steering(context.services, viewer, parsing.code(args[1]), on)
-    verb = "joined" if on else "left"
-    await reply(update, f"{member_name(member)} {verb} the steering group.")
+    if len(args) < 2 or args[0].lower() not in ("add", "remove"):
+        raise parsing.BadInput("Say add or remove, then the member's code or name.")
+    fields = {"on": args[0].lower() == "add", "code": parsing.member(" ".join(args[1:]))}
+    await offering(update, context, viewer, "steering", fields, steering_change)
+
+
+async def steering_change(update: Update, context: BotContext, viewer: Viewer,
+                          fields: dict) -> None:
+    member = await ops.set_steering(context.services, viewer, fields["code"], fields["on"])
+    if fields["on"]:
+        await reply(update, f"{member_name(member)} joined the steering group.")
+    else:
+        await reply(update, f"{member_name(member)} left the steering group.")
 
 
 async def show_troika(update: Update, context: BotContext, viewer: Viewer) -> None:
@@ -91,24 +99,33 @@ async def show_troika(update: Update, context: BotContext, viewer: Viewer) -> No
 
 
 async def set_troika(update: Update, context: BotContext, viewer: Viewer) -> None:
-    """Give a troika seat to a member."""
+    """Give a troika seat to a member (its code or its name)."""
     args = context.args or []
-    if len(args) != 2:
-        raise parsing.BadInput("Give the seat (past, present or future) and the member code.")
-    role, code = parsing.troika_role(args[0]), parsing.code(args[1])
-    member, previous = await ops.set_troika(context.services, viewer, role, code)
-    was = f" (instead of {member_name(previous)})" if previous else ""
-    await reply(update, f"{member_name(member)} now holds the {role} troika seat{was}.")
+    if len(args) < 2:
+        raise parsing.BadInput("Give the seat (past, present or future) and the member.")
+    fields = {"role": parsing.troika_role(args[0]), "code": parsing.member(" ".join(args[1:]))}
+    await offering(update, context, viewer, "troika", fields, troika_change)
+
+
+async def troika_change(update: Update, context: BotContext, viewer: Viewer,
+                        fields: dict) -> None:
+    role = fields["role"]
+    member, previous = await ops.set_troika(context.services, viewer, role, fields["code"])
+    if previous:
+        await reply(update, f"{member_name(member)} now holds the {role} troika seat (instead "
+                            f"of {member_name(previous)}).")
+    else:
+        await reply(update, f"{member_name(member)} now holds the {role} troika seat.")
 
 
 async def focal_lines(context: BotContext, viewer: Viewer, query: str, *,
-                      show_email: bool) -> list[str]:
+                      show_email: bool, found: ops.FocalAnswer | None = None) -> list[str]:
     """A member's focal points, or the candidates when the name is ambiguous."""
-    found = await ops.focal_points(context.services, viewer, query)
+    found = found or await ops.focal_points(context.services, viewer, query)
     if found.member is None:
         if not found.candidates:
-            return [f"I know no member called “{esc(parsing.quote(query))}”. "
-                    "Try its code (BE) or see /members."]
+            return [f"I know no member called “{esc(parsing.quote(query))}”; send /members "
+                    "to list them."]
         return ["Which one do you mean?",
                 *(f"• {member_name(m)}: /focal {esc(m.code)}" for m in found.candidates)]
     if not found.people:
@@ -128,7 +145,15 @@ async def focal(update: Update, context: BotContext, viewer: Viewer) -> None:
         raise parsing.BadInput("Tell me which member.")
     if len(query) > 100:
         raise parsing.BadInput("That name is too long for a member.")
-    lines = await focal_lines(context, viewer, query, show_email=is_private(update))
+    await offering(update, context, viewer, "focal", {"code": query}, show_focal)
+
+
+async def show_focal(update: Update, context: BotContext, viewer: Viewer, fields: dict) -> None:
+    found = await ops.focal_points(context.services, viewer, fields["code"])
+    if found.member is None and found.candidates:
+        raise Unclear(fields["code"], found.candidates)
+    lines = await focal_lines(context, viewer, fields["code"], show_email=is_private(update),
+                              found=found)
     await reply(update, "\n".join(lines))
 
 
@@ -168,10 +193,16 @@ async def create_member(update: Update, context: BotContext, viewer: Viewer, cod
 
 
 async def remove_member(update: Update, context: BotContext, viewer: Viewer) -> None:
-    """Ask for confirmation before removing a member."""
-    if len(context.args or []) != 1:
-        raise parsing.BadInput("Tell me the code of the member to remove.")
-    member = await ops.find_member(context.services, viewer, parsing.code(context.args[0]))
+    """Ask for confirmation before removing a member (its code or its name)."""
+    if not context.args:
+        raise parsing.BadInput("Tell me the code or the name of the member to remove.")
+    fields = {"code": parsing.member(" ".join(context.args))}
+    await offering(update, context, viewer, "removemember", fields, ask_removal)
+
+
+async def ask_removal(update: Update, context: BotContext, viewer: Viewer,
+                      fields: dict) -> None:
+    member = await ops.find_member(context.services, viewer, fields["code"])
     buttons = InlineKeyboardMarkup([[
         InlineKeyboardButton(f"Yes, remove {member.code}", callback_data=f"rmm:{member.code}"),
         InlineKeyboardButton("No, keep it", callback_data="rmm:no"),
@@ -194,20 +225,29 @@ async def confirm_remove(update: Update, context: BotContext, viewer: Viewer) ->
 
 
 def parse_focal(args: list[str]) -> dict:
-    """`<code> <email> <full name> [telegram id]` -> set_focal's fields."""
-    if len(args) < 3:
+    """`<code or name> <email> <full name> [telegram id]` -> set_focal's fields (the member is
+    every word before the email address)."""
+    at = next((i for i, arg in enumerate(args) if "@" in arg and i), 1)
+    if len(args) < at + 2:
         raise parsing.BadInput("I need a member code, an email address and a full name.")
     telegram_id = None
-    if len(args) > 3 and args[-1].isascii() and args[-1].isdigit():
+    if len(args) > at + 2 and args[-1].isascii() and args[-1].isdigit():
         telegram_id = parsing.telegram_id(args[-1])
         args = args[:-1]
-    return dict(code=parsing.code(args[0]), email=parsing.email(args[1]),
-                name=parsing.text(" ".join(args[2:]), "name", limit=200),
+    return dict(code=parsing.member(" ".join(args[:at])), email=parsing.email(args[at]),
+                name=parsing.text(" ".join(args[at + 1:]), "name", limit=200),
                 telegram_id=telegram_id)
 
 
-async def save_focal(update: Update, context: BotContext, viewer: Viewer, fields: dict) -> None:
-    """Set the focal point and confirm (shared by the command and the guided form)."""
+async def save_focal(update: Update, context: BotContext, viewer: Viewer,
+                     fields: dict) -> None:
+    """Set the focal point and confirm (shared by the command, the guided form and the
+    "did you mean" buttons)."""
+    await offering(update, context, viewer, "setfocal", fields, _save_focal)
+
+
+async def _save_focal(update: Update, context: BotContext, viewer: Viewer,
+                      fields: dict) -> None:
     change = await ops.set_focal(context.services, viewer, **fields)
     text = (f"{esc(change.person.name)} ({esc(change.person.email)}) is now the focal point for "
             f"{member_name(change.member)}.")

@@ -15,6 +15,7 @@ from handlers import (
     admin,
     basic,
     calendar,
+    choices,
     forms,
     linking,
     mail_admin,
@@ -55,7 +56,7 @@ COMMANDS: tuple[Command, ...] = (
       callback=membership.whoami),
     C("focal", LINKED, "/focal <code or name>", "/focal Mexico",
       summary="a member's focal point", callback=membership.focal),
-    C("actions", LINKED, "/actions [open|overdue|mine|all|<code>]", "/actions overdue",
+    C("actions", LINKED, "/actions [open|overdue|mine|all|<code or name>]", "/actions overdue",
       summary="action items: open, overdue, mine or a member", callback=actions.list_actions),
     C("action", LINKED, "/action <id>", "/action 2",
       summary="one action item with its history", callback=actions.show_action),
@@ -69,18 +70,18 @@ COMMANDS: tuple[Command, ...] = (
     # For administrators
     C("addmember", ADMIN, "/addmember <code> <name>", "/addmember GH Ghana",
       summary="add a member", callback=membership.add_member, form=forms.NEW_MEMBER),
-    C("removemember", ADMIN, "/removemember <code>", "/removemember GH",
+    C("removemember", ADMIN, "/removemember <code or name>", "/removemember GH",
       summary="remove a member (history kept)", callback=membership.remove_member),
-    C("setfocal", ADMIN, "/setfocal <code> <email> <full name> [telegram id]",
+    C("setfocal", ADMIN, "/setfocal <code or name> <email> <full name> [telegram id]",
       "/setfocal GH kofi.mensah@example.org Kofi Mensah",
       summary="set a member's focal point", callback=membership.set_focal, form=forms.FOCAL),
-    C("steering", ADMIN, "/steering add|remove <code>", "/steering add GH",
+    C("steering", ADMIN, "/steering add|remove <code or name>", "/steering add GH",
       summary="change the steering group", callback=membership.change_steering,
       with_args=True),
-    C("troika", ADMIN, "/troika <past|present|future> <code>", "/troika future PH",
+    C("troika", ADMIN, "/troika <past|present|future> <code or name>", "/troika future PH",
       summary="set a troika seat", callback=membership.set_troika, with_args=True),
     C("addmeeting", ADMIN,
-      "/addmeeting <YYYY-MM-DD HH:MM> [- [YYYY-MM-DD] HH:MM] <IANA zone> | <title> | "
+      "/addmeeting <YYYY-MM-DD HH:MM> [- [YYYY-MM-DD] HH:MM] <zone or city> | <title> | "
       "<location> | <all|steering|troika> [| <agenda>]",
       "/addmeeting 2007-07-09 09:00 - 2007-07-11 18:00 Europe/Brussels | Global Forum | "
       "Brussels | all",
@@ -91,7 +92,7 @@ COMMANDS: tuple[Command, ...] = (
       callback=calendar.move_meeting),
     C("cancelmeeting", ADMIN, "/cancelmeeting <id>", "/cancelmeeting 4",
       summary="cancel a meeting", callback=calendar.cancel_meeting),
-    C("addaction", ADMIN, "/addaction <code> <YYYY-MM-DD> <title>",
+    C("addaction", ADMIN, "/addaction <code or name> <YYYY-MM-DD> <title>",
       "/addaction FI 2007-12-31 Pilot on measuring impacts",
       summary="add an action item (a past due date makes it overdue at once)",
       callback=actions.add_action, form=forms.NEW_ACTION),
@@ -124,6 +125,17 @@ BUTTONS: tuple[Button, ...] = (
     Button("imp", admin.confirm_import, IMPORT),
     Button("outbox", mail_admin.retry_failures, BY_NAME["outbox", False]),
     Button(mail_admin.DIGEST_BUTTON, mail_admin.confirm_digest, BY_NAME["digest", False]),
+    # "Did you mean Luxembourg (LU)?": one button per candidate, as the command itself.
+    *(Button(choices.prefix(name), choices.chooser(name, run), BY_NAME[name, with_args])
+      for name, with_args, run in (
+          ("focal", False, membership.show_focal),
+          ("actions", False, actions.member_actions),
+          ("removemember", False, membership.ask_removal),
+          ("setfocal", False, membership.save_focal),
+          ("steering", True, membership.steering_change),
+          ("troika", True, membership.troika_change),
+          ("addaction", False, actions.create_action),
+      )),
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import parsing
+from bot import names, parsing
 from bot.ops import feeds
 from bot.ops import people as ops
 from handlers.common import esc, reply
@@ -14,8 +14,11 @@ from storage.people import LANGUAGES, Viewer
 
 RENEW_BUTTON = "cal:renew"
 RENEWED = "Your calendar link is renewed: the old one no longer works."
-ZONES = ("Europe/Brussels", "Europe/Geneva", "America/New_York", "America/Mexico_City",
+# Real IANA zones (tests/test_buttons.py presses each); the buttons show their city.
+ZONES = ("Europe/Brussels", "Europe/Zurich", "America/New_York", "America/Mexico_City",
          "Africa/Nairobi", "Asia/Manila", "Asia/Dhaka", "UTC")
+ZONE_CITIES = tuple(names.city(z) for z in ZONES)  # what the guided forms' buttons offer
+ALREADY = "That is already your setting."
 
 
 def _mark(on: bool, label: str) -> str:
@@ -43,7 +46,8 @@ def settings_view(person: Person, links: feeds.CalendarLinks | None = None
         f"Reminders before meetings and deadlines: {'on' if person.reminders else 'off'}\n"
         f"Time zone: {esc(person.timezone)}\n"
         f"Language: {esc(LANGUAGES.get(person.language, person.language))}\n\n"
-        "Tap to change. Another time zone: <code>/settings timezone Europe/Lisbon</code>"
+        "Tap to change. Another time zone: <code>/settings timezone Lisbon</code> (a city or "
+        "an IANA name such as <code>Europe/Lisbon</code>)"
     ) + calendar_text(links)
     rows = [
         [InlineKeyboardButton(_mark(person.digest == d, f"Digest {d}"),
@@ -51,10 +55,10 @@ def settings_view(person: Person, links: feeds.CalendarLinks | None = None
         [InlineKeyboardButton(_mark(person.reminders == on, f"Reminders {label}"),
                               callback_data=f"set:reminders:{label}")
          for on, label in ((True, "on"), (False, "off"))],
-        [InlineKeyboardButton(_mark(person.timezone == z, z), callback_data=f"set:timezone:{z}")
-         for z in ZONES[:4]],
-        [InlineKeyboardButton(_mark(person.timezone == z, z), callback_data=f"set:timezone:{z}")
-         for z in ZONES[4:]],
+        [InlineKeyboardButton(_mark(person.timezone == z, names.city(z)),
+                              callback_data=f"set:timezone:{z}") for z in ZONES[:4]],
+        [InlineKeyboardButton(_mark(person.timezone == z, names.city(z)),
+                              callback_data=f"set:timezone:{z}") for z in ZONES[4:]],
         [InlineKeyboardButton(_mark(person.language == code, name),
                               callback_data=f"set:language:{code}")
          for code, name in LANGUAGES.items()],
@@ -74,7 +78,7 @@ def parse_preference(name: str, value: str) -> tuple[str, object]:
     if name in ("timezone", "zone"):
         return "timezone", parsing.zone(value)
     if name == "language":
-        return name, parsing.choice(value, tuple(LANGUAGES), "language")
+        return name, parsing.language(value)
     raise parsing.BadInput(f"“{parsing.quote(name)}” is not a setting; choose digest, "
                            "reminders, timezone or language.")
 
@@ -85,7 +89,7 @@ async def settings(update: Update, context: BotContext, viewer: Viewer) -> None:
         await reply(update, "Settings belong to a contact record; link one with /link.")
         return
     args = context.args or []
-    if args and len(args) != 2:
+    if len(args) == 1:
         raise parsing.BadInput("Give a setting and its value.")
     if args and args[0].lower() == "calendar":
         if args[1].lower() != "renew":
@@ -93,9 +97,9 @@ async def settings(update: Update, context: BotContext, viewer: Viewer) -> None:
         await feeds.renew_link(context.services, viewer)
         await reply(update, RENEWED)
         args = []
-    if args:
-        person = await ops.set_preference(context.services, viewer,
-                                          *parse_preference(args[0], args[1]))
+    if args:  # a value may be several words: /settings timezone new york
+        person = (await ops.set_preference(context.services, viewer, *parse_preference(
+            args[0], " ".join(args[1:])))).person
     else:
         person = (await ops.contact(context.services, viewer)).person
     text, markup = settings_view(person, await feeds.calendar_links(context.services, viewer))
@@ -119,8 +123,12 @@ async def settings_button(update: Update, context: BotContext, viewer: Viewer) -
     if viewer.person_id is None or len(parts) != 3:
         await query.answer("This button is not valid any more.", show_alert=True)
         return
-    person = await ops.set_preference(context.services, viewer,
+    change = await ops.set_preference(context.services, viewer,
                                       *parse_preference(parts[1], parts[2]))
+    if not change.changed:  # the option already selected: Telegram refuses an identical edit
+        await query.answer(ALREADY)
+        return
     await query.answer("Saved.")
-    text, markup = settings_view(person, await feeds.calendar_links(context.services, viewer))
+    text, markup = settings_view(change.person,
+                                 await feeds.calendar_links(context.services, viewer))
     await query.edit_message_text(text, reply_markup=markup)

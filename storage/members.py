@@ -15,7 +15,7 @@ from storage.audit import AuditAction
 from storage.errors import Rejected
 from storage.models import Member, MemberKind, Person, Role, RoleKind, TroikaRole
 from storage.regions import un_member_states
-from storage.text import fold
+from storage.text import bad_characters, fold
 
 TROIKA_ORDER = (TroikaRole.PAST, TroikaRole.PRESENT, TroikaRole.FUTURE)
 
@@ -119,6 +119,38 @@ async def resolve(session: AsyncSession, query: str, *, limit: int = 5) -> Match
     if best >= 90 and clear and closeness[best_code] >= 80:
         return Match(candidates, by_code_map[best_code])
     return Match(candidates)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A member a name may mean, as plain values (they outlive the transaction)."""
+
+    code: str
+    name: str
+
+
+class Unclear(Rejected):
+    """A member name that fits several members, or one only loosely: the caller may offer them.
+    Its message is the question ("Did you mean Luxembourg (LU)?")."""
+
+    def __init__(self, query: str, candidates: list[Member]) -> None:
+        self.query = query
+        self.candidates = [Candidate(m.code, m.name) for m in candidates]
+        shown = [f"{m.name} ({m.code})" for m in self.candidates]
+        either = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+        super().__init__(f"Did you mean {either}?")
+
+
+async def find(session: AsyncSession, query: str) -> Member:
+    """The active member a code or a loosely written name means, for certain: else `Unclear`
+    with the candidates, or `Rejected` when no member comes close."""
+    found = await resolve(session, query)
+    if found.member is not None:
+        return found.member
+    if found.candidates:
+        raise Unclear(query, found.candidates)
+    shown = " ".join("".join(ch for ch in query if not bad_characters(ch)).split())[:40]
+    raise Rejected(f"I know no member called “{shown}”; send /members to list them.")
 
 
 async def focal_points(session: AsyncSession, member_ids: list[int]) -> dict[int, list[Person]]:

@@ -94,5 +94,5 @@ async def test_addaction(bot, services, data):
     assert added.due_date == date(2007, 12, 31) and added.status == "open"
     assert (await audits(services, "action.add"))[-1].subject == "5 BD"
     assert "is not a date" in await ask(bot, ADMIN, "/addaction BD 31/12/2007 Study")
-    assert "no member with the code XX" in await ask(bot, ADMIN, "/addaction XX 2007-12-31 S")
+    assert "I know no member called “XX”" in await ask(bot, ADMIN, "/addaction XX 2007-12-31 S")
     assert await item(services, 6) is None

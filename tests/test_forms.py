@@ -22,8 +22,8 @@ async def test_addmeeting_form_with_buttons(bot, services, data):
         await ask(bot, ADMIN, "next tuesday")
     calls = await bot.send(ADMIN, "2007-10-02 10:00")
     assert "(2/7) In which time zone?" in texts(calls)
-    assert ("Asia/Manila", "form:Asia/Manila") in calls[0].buttons
-    calls = await bot.click(ADMIN, "form:Asia/Manila")
+    assert ("Manila", "form:Manila") in calls[0].buttons
+    calls = await bot.click(ADMIN, "form:Manila")
     check_sane(calls)
     assert "(3/7) When does it end?" in texts(calls)
     calls = await bot.click(ADMIN, "form:skip")

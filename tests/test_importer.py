@@ -159,6 +159,8 @@ def test_kind_region_and_steering_values_are_checked():
     assert reasons[2] == "XX is not the ISO code of a UN member state"
     assert reasons[3] == "steering “maybe” is not yes or no"
     assert reasons[4] == "kind “club” is neither state nor organisation"
-    assert "“sw” is not a valid language" in reasons[5]
+    assert 5 not in reasons  # an unknown language warns and falls back to English
+    assert [(p.line, p.reason[:15]) for p in plan.warnings] == [(5, "language “sw” i")]
     assert "“Mars” is not a UN regional group" in reasons[6]
-    assert [(r.code, r.steering, r.language) for r in plan.rows] == [("NO", False, "fr")]
+    assert [(r.code, r.steering, r.language) for r in plan.rows] == [
+        ("KE", True, "en"), ("NO", False, "fr")]

@@ -106,6 +106,7 @@ async def add_action(services: Services, viewer: Viewer, *, code: str, due_date:
     due date is accepted (minutes are often written up late): the item is overdue at once."""
     require_admin(viewer)
     async with services.sessions.begin() as session:
+        code = (await members.find(session, code)).code  # a code or a loosely written name
         item = await actions.add_action(session, code=code, due_date=due_date, title=title,
                                         actor=viewer.actor, now=services.now())
     return AddedAction(item, overdue=due_date < services.today())

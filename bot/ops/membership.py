@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from bot.ops.admin import require_admin
 from bot.services import Services
 from storage import members, people
-from storage.errors import Rejected
 from storage.members import FocalChange
 from storage.models import Member, Person
 from storage.people import Card, Viewer
@@ -69,13 +68,11 @@ async def contact_card(services: Services, viewer: Viewer) -> Card | None:
         return await people.card(session, viewer.person_id)
 
 
-async def find_member(services: Services, viewer: Viewer, code: str) -> Member:
-    """An active member by code (what a removal asks to confirm)."""
+async def find_member(services: Services, viewer: Viewer, query: str) -> Member:
+    """The active member a code or a loosely written name means (what a removal asks to
+    confirm); `members.Unclear` with the candidates when it is not certain."""
     async with services.sessions() as session:
-        member = await members.get_member(session, code)
-    if member is None:
-        raise Rejected(f"There is no member with the code {code}.")
-    return member
+        return await members.find(session, query)
 
 
 async def add_member(services: Services, viewer: Viewer, code: str, name: str) -> Member:
@@ -94,28 +91,33 @@ async def remove_member(services: Services, viewer: Viewer, code: str) -> Member
                                            now=services.now())
 
 
-async def set_steering(services: Services, viewer: Viewer, code: str, on: bool) -> Member:
-    """Add a member to the steering group (on) or take it out."""
+async def set_steering(services: Services, viewer: Viewer, query: str, on: bool) -> Member:
+    """Add a member (a code or a loosely written name) to the steering group (on) or take it
+    out."""
     require_admin(viewer)
     async with services.sessions.begin() as session:
+        code = (await members.find(session, query)).code
         return await members.set_steering(session, code=code, on=on, actor=viewer.actor,
                                           now=services.now())
 
 
 async def set_troika(services: Services, viewer: Viewer, role: str,
-                     code: str) -> tuple[Member, Member | None]:
-    """Give a troika seat to a member; returns (new holder, previous holder)."""
+                     query: str) -> tuple[Member, Member | None]:
+    """Give a troika seat to a member (a code or a name); returns (new holder, previous)."""
     require_admin(viewer)
     async with services.sessions.begin() as session:
+        code = (await members.find(session, query)).code
         return await members.set_troika(session, role=role, code=code, actor=viewer.actor,
                                         now=services.now())
 
 
 async def set_focal(services: Services, viewer: Viewer, *, code: str, email: str, name: str,
                     telegram_id: int | None = None) -> FocalChange:
-    """Make a contact (created if new, optionally linked to Telegram) a member's focal point."""
+    """Make a contact (created if new, optionally linked to Telegram) the focal point of a
+    member (`code`: its code or a loosely written name)."""
     require_admin(viewer)
     async with services.sessions.begin() as session:
+        code = (await members.find(session, code)).code
         return await members.set_focal(session, code=code, email=email, name=name,
                                        telegram_id=telegram_id, actor=viewer.actor,
                                        now=services.now())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.services import Services
 from storage import people
 from storage.errors import Rejected
@@ -26,11 +28,26 @@ async def contact(services: Services, viewer: Viewer) -> people.Card:
     return found
 
 
+@dataclass(frozen=True)
+class PreferenceChange:
+    """The contact after the change; `changed` is False when the value was already set (then
+    nothing was written or audited)."""
+
+    person: Person
+    changed: bool
+
+
 async def set_preference(services: Services, viewer: Viewer, name: str,
-                         value: object) -> Person:
+                         value: object) -> PreferenceChange:
     """Change one of the viewer's preferences (checked by the caller); audited."""
     if viewer.person_id is None:
         raise Rejected("Settings belong to a contact record; link one with /link.")
     async with services.sessions.begin() as session:
-        return await people.set_preference(session, viewer.person_id, name, value,
-                                           at=services.now())
+        found = await people.card(session, viewer.person_id)
+        if found is None:
+            raise Rejected("Your contact record no longer exists.")
+        if getattr(found.person, name) == value:
+            return PreferenceChange(found.person, False)
+        person = await people.set_preference(session, viewer.person_id, name, value,
+                                             at=services.now())
+        return PreferenceChange(person, True)
