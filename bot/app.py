@@ -8,6 +8,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from telegram.request import BaseRequest
 
 from bot.services import Services
+from bot.updates import ChatOrderedProcessor, FloodThrottle
 from handlers.context import BotContext
 from handlers.registry import register_handlers
 
@@ -31,11 +32,14 @@ def build_application(
         # Every text we send is HTML with user values escaped; no link previews.
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        # Conversations (guided forms) need updates of one user processed in order.
-        .concurrent_updates(False)
+        # Chats side by side, each chat in order (the guided forms need one user's updates in
+        # order), and a flooding user throttled: a slow group never makes a private chat wait.
+        .concurrent_updates(ChatOrderedProcessor(FloodThrottle(services.clock)))
     )
     if rate_limit:
-        # Sent one by one under Telegram's flood limits; RetryAfter is retried once.
+        # Under Telegram's flood limits (30/s overall, 20/min per group); RetryAfter is retried
+        # once. A group waits for its own limiter before taking the overall one, so with chats
+        # processed side by side a paused group delays only its own replies.
         builder = builder.rate_limiter(AIORateLimiter(max_retries=1))
     if request is not None:
         builder = builder.request(request).get_updates_request(request).updater(None)
