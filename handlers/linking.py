@@ -44,7 +44,8 @@ async def verify(update: Update, context: BotContext, viewer: Viewer) -> None:
         Verification.NONE_PENDING: "There is no code waiting for you; send /link with your "
                                    "email address first.",
         Verification.EXPIRED: "That code has expired; send /link again for a new one.",
-        Verification.TOO_MANY: "Too many wrong codes; send /link again for a new one.",
+        Verification.TOO_MANY: "Too many wrong codes; wait an hour, then send /link again.",
+        Verification.TOO_MANY_TODAY: "Too many wrong codes today; send /link again tomorrow.",
         Verification.WRONG: f"That code is not right; {result.tries_left} tries left.",
     }
     await reply(update, messages[result.outcome])
