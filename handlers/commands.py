@@ -68,12 +68,15 @@ class Command(Access):
 
 @dataclass(frozen=True)
 class Button:
-    """Callback data starting with `prefix:` goes to `callback`, guarded as `access` (None: an
-    unguarded `(update, context)` callback)."""
+    """Callback data that fully matches `pattern` (ASCII, whole string; it starts with
+    `prefix:`) goes to `callback`, guarded as `access` (None: an unguarded `(update, context)`
+    callback), which reads the parsed groups from `context.match`. A group named `owner` holds
+    the Telegram id of the person a card in a group belongs to: anyone else is refused."""
 
     prefix: str
     callback: Callable[..., Awaitable[object]]
     access: Access | None
+    pattern: str = ""  # e.g. r"att:(\d{1,9}):(yes|no|maybe)"; registration requires one
 
 
 def roles_of(viewer: Viewer) -> set[str]:

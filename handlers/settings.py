@@ -80,12 +80,11 @@ async def settings(update: Update, context: BotContext, viewer: Viewer) -> None:
 async def settings_button(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Change a setting from a button (set:<name>:<value>)."""
     query = update.callback_query
-    parts = (query.data or "").split(":", 2)
-    if viewer.person_id is None or len(parts) != 3:
+    if viewer.person_id is None:
         await query.answer("This button is not valid any more.", show_alert=True)
         return
     person = await ops.set_preference(context.services, viewer,
-                                      *parse_preference(parts[1], parts[2]))
+                                      *parse_preference(*context.match.groups()))
     await query.answer("Saved.")
     text, markup = settings_view(person)
     await query.edit_message_text(text, reply_markup=markup)
