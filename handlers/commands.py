@@ -64,6 +64,12 @@ class Command(Access):
     callback: Guarded | None = None
     form: Form | None = field(default=None, compare=False)  # asked when sent without arguments
     with_args: bool = False  # of two rows with one name, this one takes the arguments
+    private: bool = False  # personal (e.g. /start, /link): refused in groups like LINKED/ADMIN
+
+
+def private_only(access: Access) -> bool:
+    """Whether groups are refused this: everything but public commands and buttons."""
+    return access.role in (ADMIN, LINKED) or (isinstance(access, Command) and access.private)
 
 
 @dataclass(frozen=True)

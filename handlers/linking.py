@@ -6,9 +6,8 @@ from telegram import Update
 
 from bot import parsing
 from bot.ops import linking
-from handlers.common import esc, is_private, reply
+from handlers.common import esc, reply
 from handlers.context import BotContext
-from handlers.guard import PRIVATE_ONLY
 from storage.linking import Verification
 from storage.people import Viewer
 
@@ -20,9 +19,6 @@ SENT = (
 
 async def link(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Send a one-time code to the given email if it belongs to a contact."""
-    if not is_private(update):
-        await reply(update, PRIVATE_ONLY)
-        return
     if len(context.args or []) != 1:
         raise parsing.BadInput("Give me your email address.")
     await linking.request_link(context.services, viewer, parsing.email(context.args[0]))

@@ -41,7 +41,7 @@ C = Command
 COMMANDS: tuple[Command, ...] = (
     # For everyone
     C("start", EVERYONE, summary="welcome and what to do first", example="/start",
-      callback=basic.start),
+      callback=basic.start, private=True),
     C("help", EVERYONE, summary="the commands you may use", example="/help",
       callback=basic.help_command),
     C("next", EVERYONE, summary="the next meeting", example="/next",
@@ -57,9 +57,10 @@ COMMANDS: tuple[Command, ...] = (
     C("troika", EVERYONE, summary="past, present and future chair", example="/troika",
       callback=membership.show_troika),
     C("link", EVERYONE, "/link <email>", "/link ana.garcia@example.org",
-      summary="link your account: a code goes to your email", callback=linking.link),
+      summary="link your account: a code goes to your email", callback=linking.link,
+      private=True),
     C("verify", EVERYONE, "/verify <6-digit code>", "/verify 123456",
-      summary="finish linking with the emailed code", callback=linking.verify),
+      summary="finish linking with the emailed code", callback=linking.verify, private=True),
     # For linked contacts (and administrators)
     C("whoami", LINKED, summary="your contact record and roles", example="/whoami",
       callback=membership.whoami),
