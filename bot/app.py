@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
+from bot.ratelimit import ChatRateLimiter
 from bot.services import Services
 from bot.updates import ChatOrderedProcessor, FloodThrottle
 from handlers.context import BotContext
@@ -37,10 +38,10 @@ def build_application(
         .concurrent_updates(ChatOrderedProcessor(FloodThrottle(services.clock)))
     )
     if rate_limit:
-        # Under Telegram's flood limits (30/s overall, 20/min per group); RetryAfter is retried
-        # once. A group waits for its own limiter before taking the overall one, so with chats
-        # processed side by side a paused group delays only its own replies.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=1))
+        # Under Telegram's flood limits (30/s overall, 20/min per group); a RetryAfter is
+        # retried once and pauses only its own chat. With chats processed side by side, a
+        # paused group delays only its own replies.
+        builder = builder.rate_limiter(ChatRateLimiter(max_retries=1))
     if request is not None:
         builder = builder.request(request).get_updates_request(request).updater(None)
     application = builder.build()

@@ -14,7 +14,7 @@ import pytest
 from telegram import Update
 
 from bot.app import build_application
-from bot.offline import OfflineRequest, UpdateFactory, user
+from bot.offline import Fault, OfflineRequest, UpdateFactory, user
 from bot.updates import TOO_FAST, ChatOrderedProcessor, FloodThrottle, Verdict
 from tests.fixtures_bot import GROUP_CHAT, data_fixture  # noqa: F401
 
@@ -154,3 +154,15 @@ async def test_idle_chats_are_forgotten(clock):
     await asyncio.gather(*batch)
     assert sorted(seen) == list(range(6)) and processor.waiting_chats == 0
     await processor.shutdown()
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # PTB's own
+async def test_telegram_asking_a_group_to_wait_pauses_only_that_group(running, data):
+    application, request, updates = running
+    request.private_answered.set()
+    request.fail("sendMessage", Fault(429, "Too Many Requests: retry after 1", retry_after=1))
+    await feed(application, [updates.text(GROUP_USER, "/next", GROUP_CHAT),
+                             updates.text(PRIVATE_USER, "/next")])
+    sends = [c.chat_id for c in request.calls if c.method == "sendMessage"]
+    # The group's first try was refused; the private answer went before the group's retry.
+    assert sends == [GROUP_CHAT, PRIVATE_USER["id"], GROUP_CHAT]
