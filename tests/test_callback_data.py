@@ -93,3 +93,14 @@ async def test_private_cards_carry_no_owner_and_paging_checks_it(bot, data, no_e
     assert answers(calls) == [NOT_YOURS]
     calls = await bot.click(JAN, f"pg:1:0:{JAN['id']}", chat_id=GROUP_CHAT)
     assert answers(calls) == ["This list has expired; please send the command again."]
+
+
+def test_a_button_row_without_a_full_pattern_is_not_registered():
+    from handlers.commands import Button
+    from handlers.registry import button_handler, invalid_button
+
+    with pytest.raises(ValueError, match="needs a full pattern"):
+        button_handler(Button("new", invalid_button, None))
+    handler = button_handler(Button("new", invalid_button, None, r"new:([0-9]{1,3})"))
+    assert handler.pattern("new:12") and not handler.pattern("new:12 ")
+    assert not handler.pattern("new:١٢")  # digits are ASCII digits only
