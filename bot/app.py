@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
+from bot.ratelimit import ChatRateLimiter
 from bot.services import Services
+from bot.updates import ChatOrderedProcessor, FloodThrottle
 from handlers.context import BotContext
 from handlers.registry import register_handlers
 
@@ -31,12 +33,15 @@ def build_application(
         # Every text we send is HTML with user values escaped; no link previews.
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        # Conversations (guided forms) need updates of one user processed in order.
-        .concurrent_updates(False)
+        # Chats side by side, each chat in order (the guided forms need one user's updates in
+        # order), and a flooding user throttled: a slow group never makes a private chat wait.
+        .concurrent_updates(ChatOrderedProcessor(FloodThrottle(services.clock)))
     )
     if rate_limit:
-        # Sent one by one under Telegram's flood limits; RetryAfter is retried once.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=1))
+        # Under Telegram's flood limits (30/s overall, 20/min per group); a RetryAfter is
+        # retried once and pauses only its own chat. With chats processed side by side, a
+        # paused group delays only its own replies.
+        builder = builder.rate_limiter(ChatRateLimiter(max_retries=1))
     if request is not None:
         builder = builder.request(request).get_updates_request(request).updater(None)
     application = builder.build()

@@ -65,7 +65,8 @@ def text(value: str, what: str, *, limit: int, pipes: bool = False) -> str:
     if len(value) > limit:
         raise BadInput(f"The {what} is too long ({len(value)} characters; at most {limit}).")
     if bad_characters(value):
-        raise BadInput(f"The {what} contains control characters.")
+        raise BadInput(f"The {what} contains invisible or control characters; type it again "
+                       "without them.")
     if not pipes and "|" in value:
         raise BadInput(f"The {what} may not contain “|”.")
     if not any(ch.isalpha() for ch in value):

@@ -104,7 +104,7 @@ def _keep(context: BotContext, content: bytes) -> str:
 async def confirm_import(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Import the valid rows of a checked file once the administrator confirmed."""
     query = update.callback_query
-    token = (query.data or "").split(":", 1)[1]
+    token = context.match.group(1)
     content = context.user_data.get("imports", {}).pop(token, None)
     await query.answer()
     if token == "no" or content is None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from handlers.commands import ROLE_TITLES, commands_for
-from handlers.common import esc, reply
+from handlers.commands import ROLE_TITLES, commands_for, private_only
+from handlers.common import esc, is_private, reply
 from handlers.context import BotContext
 from storage.people import Viewer
 
@@ -30,6 +30,8 @@ async def start(update: Update, context: BotContext, viewer: Viewer) -> None:
 async def help_command(update: Update, context: BotContext, viewer: Viewer) -> None:
     """List the commands the asking user may use, one example each."""
     mine = commands_for(context.commands, viewer)
+    if not is_private(update):  # groups get public commands only
+        mine = [c for c in mine if not private_only(c)]
     lines = []
     for role, title in ROLE_TITLES.items():
         entries = [c for c in mine if c.role == role]
@@ -38,6 +40,8 @@ async def help_command(update: Update, context: BotContext, viewer: Viewer) -> N
             lines += [f"/{c.name}: {esc(c.summary)}\n  e.g. <code>{esc(c.example)}</code>"
                       for c in entries]
             lines.append("")
-    if not viewer.is_linked and not viewer.is_admin:
+    if not is_private(update):
+        lines.append("Send me /help in a private chat for everything you may use.")
+    elif not viewer.is_linked and not viewer.is_admin:
         lines.append("Link your account with /link to see more.")
     await reply(update, "\n".join(lines).strip())

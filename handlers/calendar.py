@@ -12,7 +12,7 @@ from bot.dates import short_moment
 from bot.ics import meeting_calendar
 from bot.ops import calendar as ops
 from bot.ops.calendar import Scheduled
-from handlers.common import argument_text, esc, reply, reply_long
+from handlers.common import argument_text, card_owner, esc, owned, reply, reply_long
 from handlers.context import BotContext
 from handlers.formatting import ANSWER_LABEL, meeting_details, meeting_line, when
 from storage.errors import Rejected
@@ -60,10 +60,11 @@ async def list_meetings(update: Update, context: BotContext, viewer: Viewer) -> 
     await reply_long(update, context, await meetings_lines(context, viewer))
 
 
-def attendance_buttons(meeting: Meeting, answer: str | None) -> InlineKeyboardMarkup:
+def attendance_buttons(meeting: Meeting, answer: str | None,
+                       owner: int | str | None = None) -> InlineKeyboardMarkup:
     row = [
         InlineKeyboardButton(("✓ " if answer == value else "") + label,
-                             callback_data=f"att:{meeting.id}:{value}")
+                             callback_data=owned(f"att:{meeting.id}:{value}", owner))
         for value, label in ANSWER_LABEL.items()
     ]
     return InlineKeyboardMarkup([row])
@@ -79,7 +80,8 @@ async def show_meeting(update: Update, context: BotContext, viewer: Viewer) -> N
     """Show one meeting with attendance buttons and send its .ics file."""
     view = await ops.view_meeting(context.services, viewer, _meeting_id(context))
     meeting = view.meeting
-    markup = attendance_buttons(meeting, view.answer) if view.can_answer else None
+    markup = attendance_buttons(meeting, view.answer, card_owner(update)) \
+        if view.can_answer else None
     await reply(update, meeting_details(meeting, viewer, view.answer), reply_markup=markup)
     organizer = context.services.settings.mail_from or ORGANIZER_FALLBACK
     await update.effective_message.reply_document(
@@ -92,7 +94,7 @@ async def show_meeting(update: Update, context: BotContext, viewer: Viewer) -> N
 async def attend(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Store the answer from an attendance button (att:<meeting>:<yes|no|maybe>)."""
     query = update.callback_query
-    _, meeting_text, value = (query.data or "att::").split(":", 2)
+    meeting_text, value, owner = context.match.groups()
     if viewer.person_id is None:
         await query.answer("Link your account first: /link your email.", show_alert=True)
         return
@@ -105,7 +107,7 @@ async def attend(update: Update, context: BotContext, viewer: Viewer) -> None:
         await query.answer(f"{problem} Your answer was not changed.", show_alert=True)
         return
     await query.answer(f"Saved: {ANSWER_LABEL[value]}.")
-    await query.edit_message_reply_markup(attendance_buttons(meeting, value))
+    await query.edit_message_reply_markup(attendance_buttons(meeting, value, owner))
 
 
 async def attendance(update: Update, context: BotContext, viewer: Viewer) -> None:
@@ -198,7 +200,7 @@ async def cancel_meeting(update: Update, context: BotContext, viewer: Viewer) ->
 async def confirm_cancel(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Cancel the meeting once the administrator confirmed (cxm:<id> or cxm:no)."""
     query = update.callback_query
-    choice = (query.data or "").split(":", 1)[1]
+    choice = context.match.group(1)
     if not choice.isdigit():
         await query.answer()
         await query.edit_message_text("Nothing was cancelled.")

@@ -33,6 +33,11 @@ def prefix(command: str) -> str:
     return f"pick_{command}"
 
 
+def pattern(command: str) -> str:
+    """The whole callback data of a candidate: `pick_<command>:<token>:<code>`."""
+    return rf"{re.escape(prefix(command))}:([1-9][0-9]{{0,8}}):([A-Z][A-Z0-9]{{1,11}})"
+
+
 async def offer(update: Update, context: BotContext, command: str, fields: dict[str, Any],
                 unclear: Unclear) -> None:
     """Ask which member was meant, one button per candidate."""
@@ -61,8 +66,7 @@ async def offering(update: Update, context: BotContext, viewer: Viewer, command:
 def chooser(command: str, run: Run) -> Callable[[Update, BotContext, Viewer],
                                                  Awaitable[None]]:
     """The button callback of a command's candidates (guarded by the registry as the command)."""
-    shape = re.compile(
-        rf"^{re.escape(prefix(command))}:([1-9][0-9]{{0,8}}):([A-Z][A-Z0-9]{{1,11}})$")
+    shape = re.compile(rf"^{pattern(command)}$")
 
     async def choose(update: Update, context: BotContext, viewer: Viewer) -> None:
         query = update.callback_query

@@ -64,16 +64,25 @@ class Command(Access):
     callback: Guarded | None = None
     form: Form | None = field(default=None, compare=False)  # asked when sent without arguments
     with_args: bool = False  # of two rows with one name, this one takes the arguments
+    private: bool = False  # personal (e.g. /start, /link): refused in groups like LINKED/ADMIN
+
+
+def private_only(access: Access) -> bool:
+    """Whether groups are refused this: everything but public commands and buttons."""
+    return access.role in (ADMIN, LINKED) or (isinstance(access, Command) and access.private)
 
 
 @dataclass(frozen=True)
 class Button:
-    """Callback data starting with `prefix:` goes to `callback`, guarded as `access` (None: an
-    unguarded `(update, context)` callback)."""
+    """Callback data that fully matches `pattern` (ASCII, whole string; it starts with
+    `prefix:`) goes to `callback`, guarded as `access` (None: an unguarded `(update, context)`
+    callback), which reads the parsed groups from `context.match`. A group named `owner` holds
+    the Telegram id of the person a card in a group belongs to: anyone else is refused."""
 
     prefix: str
     callback: Callable[..., Awaitable[object]]
     access: Access | None
+    pattern: str = ""  # e.g. r"att:(\d{1,9}):(yes|no|maybe)"; registration requires one
 
 
 def roles_of(viewer: Viewer) -> set[str]:

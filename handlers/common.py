@@ -67,15 +67,33 @@ def paginate(lines: list[str], limit: int = PAGE_LIMIT) -> list[str]:
     return pages or [""]
 
 
-def page_buttons(token: str, page: int, total: int) -> InlineKeyboardMarkup | None:
+def card_owner(update: Update) -> int | None:
+    """Whose card a message with buttons is: in a group, the person who asked (their id goes
+    into the callback data, and the registry refuses anyone else); in a private chat nobody
+    else can press, so None."""
+    if is_private(update) or update.effective_user is None:
+        return None
+    return update.effective_user.id
+
+
+def owned(data: str, owner: int | str | None) -> str:
+    """Callback data with the card's owner appended when there is one."""
+    return data if owner is None else f"{data}:{owner}"
+
+
+def page_buttons(token: str, page: int, total: int,
+                 owner: int | str | None = None) -> InlineKeyboardMarkup | None:
     if total <= 1:
         return None
     row = []
     if page > 0:
-        row.append(InlineKeyboardButton("◀ Previous", callback_data=f"pg:{token}:{page - 1}"))
-    row.append(InlineKeyboardButton(f"{page + 1} / {total}", callback_data=f"pg:{token}:{page}"))
+        row.append(InlineKeyboardButton("◀ Previous",
+                                        callback_data=owned(f"pg:{token}:{page - 1}", owner)))
+    row.append(InlineKeyboardButton(f"{page + 1} / {total}",
+                                    callback_data=owned(f"pg:{token}:{page}", owner)))
     if page < total - 1:
-        row.append(InlineKeyboardButton("Next ▶", callback_data=f"pg:{token}:{page + 1}"))
+        row.append(InlineKeyboardButton("Next ▶",
+                                        callback_data=owned(f"pg:{token}:{page + 1}", owner)))
     return InlineKeyboardMarkup([row])
 
 
@@ -92,22 +110,23 @@ async def reply_long(update: Update, context: BotContext, lines: list[str]) -> N
     kept[token] = pages
     for old in list(kept)[:-KEPT_LISTS]:
         del kept[old]
-    await reply(update, pages[0], reply_markup=page_buttons(token, 0, len(pages)))
+    await reply(update, pages[0],
+                reply_markup=page_buttons(token, 0, len(pages), card_owner(update)))
 
 
 async def turn_page(update: Update, context: BotContext) -> None:
-    """Show another page of a long list."""
+    """Show another page of a long list (pg:<list>:<page>[:<owner>])."""
     query = update.callback_query
-    _, token, number = (query.data or "pg:0:0").split(":")
+    token, number, owner = context.match.groups()
     pages = context.chat_data.get("pages", {}).get(token)
-    if not pages or not number.isdigit() or int(number) >= len(pages):
+    if not pages or int(number) >= len(pages):
         await query.answer("This list has expired; please send the command again.")
         return
     await query.answer()
     page = int(number)
     try:
         await query.edit_message_text(pages[page],
-                                      reply_markup=page_buttons(token, page, len(pages)))
+                                      reply_markup=page_buttons(token, page, len(pages), owner))
     except BadRequest as error:  # the page shown already ("1 / 3"): Telegram refuses the edit
         if "not modified" not in error.message:
             raise

@@ -15,14 +15,14 @@ from telegram import Update
 from bot.ops import admin as admin_ops
 from bot.ops import people as people_ops
 from bot.parsing import BadInput
-from handlers.commands import ADMIN, LINKED, Access, Guarded
+from handlers.commands import ADMIN, LINKED, Access, Guarded, private_only
 from handlers.common import Handler, esc, is_private, reply
 from handlers.context import BotContext
 from storage.errors import Rejected
 from storage.people import Viewer
 
 REFUSED = "Sorry, only administrators of the support structure may do this."
-PRIVATE_ONLY = "Please ask me this in a private chat: in groups I answer public questions only."
+PRIVATE_ONLY = "Send me this in a private chat."
 LINK_FIRST = (
     "This is for focal points and steering-group members who linked their account: "
     "send /link followed by your email address."
@@ -48,8 +48,8 @@ async def allowed(update: Update, context: BotContext, viewer: Viewer, access: A
     if access.role == ADMIN and not viewer.is_admin:
         await refuse(update, context, viewer, access.name)
         return False
-    if access.role in (ADMIN, LINKED) and not is_private(update):
-        await say(update, PRIVATE_ONLY)
+    if private_only(access) and not is_private(update):
+        await say(update, PRIVATE_ONLY)  # one sentence: nothing personal is said in a group
         return False
     if access.role == LINKED and not (viewer.is_linked or viewer.is_admin):
         await say(update, LINK_FIRST)

@@ -6,9 +6,8 @@ from telegram import Update
 
 from bot import parsing
 from bot.ops import linking
-from handlers.common import esc, is_private, reply
+from handlers.common import esc, reply
 from handlers.context import BotContext
-from handlers.guard import PRIVATE_ONLY
 from storage.linking import Verification
 from storage.people import Viewer
 
@@ -20,9 +19,6 @@ SENT = (
 
 async def link(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Send a one-time code to the given email if it belongs to a contact."""
-    if not is_private(update):
-        await reply(update, PRIVATE_ONLY)
-        return
     if len(context.args or []) != 1:
         raise parsing.BadInput("Give me your email address.")
     await linking.request_link(context.services, viewer, parsing.email(context.args[0]))
@@ -44,7 +40,8 @@ async def verify(update: Update, context: BotContext, viewer: Viewer) -> None:
         Verification.NONE_PENDING: "There is no code waiting for you; send /link with your "
                                    "email address first.",
         Verification.EXPIRED: "That code has expired; send /link again for a new one.",
-        Verification.TOO_MANY: "Too many wrong codes; send /link again for a new one.",
+        Verification.TOO_MANY: "Too many wrong codes; wait an hour, then send /link again.",
+        Verification.TOO_MANY_TODAY: "Too many wrong codes today; send /link again tomorrow.",
         Verification.WRONG: f"That code is not right; {result.tries_left} tries left.",
     }
     await reply(update, messages[result.outcome])

@@ -214,7 +214,7 @@ async def ask_removal(update: Update, context: BotContext, viewer: Viewer,
 async def confirm_remove(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Remove the member once the administrator confirmed (rmm:<code> or rmm:no)."""
     query = update.callback_query
-    choice = (query.data or "").split(":", 1)[1]
+    choice = context.match.group(1)
     if choice == "no":
         await query.answer()
         await query.edit_message_text("Nothing was removed.")

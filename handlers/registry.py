@@ -7,8 +7,18 @@ Registration, the guard, /help, the command menus, usage lines and the README ch
 
 from __future__ import annotations
 
+import functools
+import re
+
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from handlers import (
     actions,
@@ -32,7 +42,7 @@ C = Command
 COMMANDS: tuple[Command, ...] = (
     # For everyone
     C("start", EVERYONE, summary="welcome and what to do first", example="/start",
-      callback=basic.start),
+      callback=basic.start, private=True),
     C("help", EVERYONE, summary="the commands you may use", example="/help",
       callback=basic.help_command),
     C("next", EVERYONE, summary="the next meeting", example="/next",
@@ -48,9 +58,10 @@ COMMANDS: tuple[Command, ...] = (
     C("troika", EVERYONE, summary="past, present and future chair", example="/troika",
       callback=membership.show_troika),
     C("link", EVERYONE, "/link <email>", "/link ana.garcia@example.org",
-      summary="link your account: a code goes to your email", callback=linking.link),
+      summary="link your account: a code goes to your email", callback=linking.link,
+      private=True),
     C("verify", EVERYONE, "/verify <6-digit code>", "/verify 123456",
-      summary="finish linking with the emailed code", callback=linking.verify),
+      summary="finish linking with the emailed code", callback=linking.verify, private=True),
     # For linked contacts (and administrators)
     C("whoami", LINKED, summary="your contact record and roles", example="/whoami",
       callback=membership.whoami),
@@ -115,18 +126,27 @@ BY_NAME = {(c.name, c.with_args): c for c in COMMANDS}
 ANYONE = Access("button", EVERYONE)
 IMPORT = Access("import", ADMIN)  # a CSV file sent to the bot
 
+# Callback data is parsed strictly: the whole string must match the row's pattern (ASCII digits
+# only); `(?::(?P<owner>...))?` marks a card that, in a group, belongs to the person who asked.
+OWNER = r"(?::(?P<owner>[0-9]{1,16}))?"
 BUTTONS: tuple[Button, ...] = (
-    Button("pg", turn_page, None),  # paging needs no viewer: the pages are in chat_data
-    Button("att", calendar.attend, ANYONE),
-    Button("cxm", calendar.confirm_cancel, BY_NAME["cancelmeeting", False]),
-    Button("rmm", membership.confirm_remove, BY_NAME["removemember", False]),
-    Button("set", preferences.settings_button, BY_NAME["settings", False]),
-    Button("cal", preferences.renew_calendar_button, BY_NAME["settings", False]),
-    Button("imp", admin.confirm_import, IMPORT),
-    Button("outbox", mail_admin.retry_failures, BY_NAME["outbox", False]),
-    Button(mail_admin.DIGEST_BUTTON, mail_admin.confirm_digest, BY_NAME["digest", False]),
+    # paging needs no viewer: the pages are in chat_data
+    Button("pg", turn_page, None, rf"pg:([0-9]{{1,9}}):([0-9]{{1,4}}){OWNER}"),
+    Button("att", calendar.attend, ANYONE, rf"att:([0-9]{{1,9}}):(yes|no|maybe){OWNER}"),
+    Button("cxm", calendar.confirm_cancel, BY_NAME["cancelmeeting", False],
+           r"cxm:([0-9]{1,9}|no)"),
+    Button("rmm", membership.confirm_remove, BY_NAME["removemember", False],
+           r"rmm:([A-Za-z][A-Za-z0-9]{1,11}|no)"),
+    Button("set", preferences.settings_button, BY_NAME["settings", False],
+           r"set:(digest|reminders|timezone|language):([A-Za-z0-9_+/-]{1,40})"),
+    Button("cal", preferences.renew_calendar_button, BY_NAME["settings", False], r"cal:renew"),
+    Button("imp", admin.confirm_import, IMPORT, r"imp:([0-9]{1,9}|no)"),
+    Button("outbox", mail_admin.retry_failures, BY_NAME["outbox", False], r"outbox:retry"),
+    Button(mail_admin.DIGEST_BUTTON, mail_admin.confirm_digest, BY_NAME["digest", False],
+           r"dig:(send|no):([0-9]{1,9})"),
     # "Did you mean Luxembourg (LU)?": one button per candidate, as the command itself.
-    *(Button(choices.prefix(name), choices.chooser(name, run), BY_NAME[name, with_args])
+    *(Button(choices.prefix(name), choices.chooser(name, run), BY_NAME[name, with_args],
+             choices.pattern(name))
       for name, with_args, run in (
           ("focal", False, membership.show_focal),
           ("actions", False, actions.member_actions),
@@ -137,6 +157,8 @@ BUTTONS: tuple[Button, ...] = (
           ("addaction", False, actions.create_action),
       )),
 )
+NOT_YOURS = "This button is for the person who asked."
+NOT_VALID = "This button is no longer valid."
 
 
 def command_handler(name: str):
@@ -163,6 +185,38 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     await reply(update, "I do not know that command. See /help for the ones you may use.")
 
 
+class EmptyButtonHandler(CallbackQueryHandler):
+    """Callback queries without data (PTB lets these match every pattern)."""
+
+    def check_update(self, update: object) -> bool:
+        return isinstance(update, Update) and update.callback_query is not None \
+            and not update.callback_query.data
+
+
+async def invalid_button(update: Update, context: BotContext) -> None:
+    """Answer a button whose data no row accepts (forged, or from an older version)."""
+    await update.callback_query.answer(NOT_VALID, show_alert=True)
+    raise ApplicationHandlerStop
+
+
+def button_handler(button: Button) -> CallbackQueryHandler:
+    """The handler of one BUTTONS row: its pattern, the owner check, then the guard."""
+    if not button.pattern.startswith(f"{button.prefix}:"):
+        raise ValueError(f"the button row {button.prefix!r} needs a full pattern")
+    callback = button.callback if button.access is None else \
+        guarded(button.access, button.callback)
+
+    @functools.wraps(button.callback)
+    async def handle(update: Update, context: BotContext) -> object:
+        owner = context.match.groupdict().get("owner")
+        if owner is not None and int(owner) != update.effective_user.id:
+            await update.callback_query.answer(NOT_YOURS, show_alert=True)
+            return None
+        return await callback(update, context)
+
+    return CallbackQueryHandler(handle, pattern=re.compile(button.pattern, re.ASCII).fullmatch)
+
+
 def register_handlers(application: Application) -> None:
     application.bot_data["commands"] = COMMANDS
     # 1. Guided forms first: while a form is open, its answers must not reach other handlers.
@@ -173,11 +227,12 @@ def register_handlers(application: Application) -> None:
     for name in names:
         application.add_handler(CommandHandler(name, command_handler(name)))
     application.add_handler(CommandHandler("cancel", nothing_to_cancel))
-    # 3. Buttons, by callback-data prefix.
+    # 3. Buttons: callback data parsed strictly by each row's pattern; a button with no or
+    # empty data is answered first (PTB would hand it to every pattern), anything unknown last.
+    application.add_handler(EmptyButtonHandler(invalid_button), group=-1)
     for button in BUTTONS:
-        callback = button.callback if button.access is None else \
-            guarded(button.access, button.callback)
-        application.add_handler(CallbackQueryHandler(callback, pattern=f"^{button.prefix}:"))
+        application.add_handler(button_handler(button))
+    application.add_handler(CallbackQueryHandler(invalid_button))
     # 4. A CSV file sent in a private chat is an import (administrators only).
     application.add_handler(MessageHandler(
         filters.ChatType.PRIVATE & filters.Document.FileExtension("csv"),

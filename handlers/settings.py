@@ -119,12 +119,11 @@ async def renew_calendar_button(update: Update, context: BotContext, viewer: Vie
 async def settings_button(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Change a setting from a button (set:<name>:<value>)."""
     query = update.callback_query
-    parts = (query.data or "").split(":", 2)
-    if viewer.person_id is None or len(parts) != 3:
+    if viewer.person_id is None:
         await query.answer("This button is not valid any more.", show_alert=True)
         return
     change = await ops.set_preference(context.services, viewer,
-                                      *parse_preference(parts[1], parts[2]))
+                                      *parse_preference(*context.match.groups()))
     if not change.changed:  # the option already selected: Telegram refuses an identical edit
         await query.answer(ALREADY)
         return

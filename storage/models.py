@@ -218,15 +218,26 @@ class AuditEntry(SQLModel, table=True):
 
 
 class LinkCode(SQLModel, table=True):
-    """A one-time code that links a Telegram account to a person; one per person at a time."""
+    """A one-time code that links a Telegram account to a person: one per account at a time
+    (several accounts may each hold one for the same person; only the right one links)."""
 
     id: int | None = Field(default=None, primary_key=True)
-    person_id: int = Field(foreign_key="person.id", unique=True)
-    telegram_id: int = Field(sa_type=BigInteger, index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    telegram_id: int = Field(sa_type=BigInteger, index=True, unique=True)
     code_hash: str = Field(max_length=128)
-    tries: int = 0
     expires_at: datetime = _utc()
     created_at: datetime = _utc()
+
+
+class LinkAttempt(SQLModel, table=True):
+    """A code mailed or a wrong code tried, kept a day: the limits per account and per contact
+    count these (a new code does not reset them)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int = Field(sa_type=BigInteger, index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    kind: str = Field(max_length=10)  # mail, wrong
+    at: datetime = _utc(index=True)
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -123,12 +123,14 @@ async def test_an_old_or_forged_confirmation_does_nothing(bot, services, clock):
     await seed(services)
     _, send, _ = await _ask_digest(bot)
     number = send.rsplit(":", 1)[1]
-    for forged in ["dig:send:999", "dig:send:", "dig:send", "dig:", f"dig:send:{number}:x",
+    calls = await bot.click(ADMIN, "dig:send:999")  # well-formed, but never asked
+    assert _answers(calls) == ["This confirmation has expired; send /digest again."]
+    for forged in ["dig:send:", "dig:send", "dig:", f"dig:send:{number}:x",
                    f"dig:go:{number}", f"dig:send:-{number}", f"dig:send: {number}",
-                   "dig:send:99999999999999999999"]:
+                   "dig:send:99999999999999999999"]:  # malformed: the registry's pattern refuses
         calls = await bot.click(ADMIN, forged)
         check_sane(calls)
-        assert _answers(calls) == ["This confirmation has expired; send /digest again."], forged
+        assert _answers(calls) == ["This button is no longer valid."], forged
     clock.advance(ASK_LIFETIME + timedelta(seconds=1))
     calls = await bot.click(ADMIN, send)
     assert _answers(calls) == ["This confirmation has expired; send /digest again."]

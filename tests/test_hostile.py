@@ -103,3 +103,57 @@ async def test_pipes_and_long_names_are_refused(bot, services, data):
     assert "control characters" in await ask(bot, ADMIN, "/addmember GH Gh\u202eana")
     text = await ask(bot, ADMIN, "/addaction FI 2007-12-31 " + "p" * 5000)
     assert "too long" in text and len(text) < 1000
+
+
+async def test_groups_get_public_commands_only(bot, services, data, no_errors):
+    """Private-only commands answer one sentence in a group, and never greet anyone by name."""
+    from handlers.commands import private_only
+    from handlers.guard import PRIVATE_ONLY, REFUSED
+
+    before = await snapshot_db(services)
+    private = sorted({c.name for c in REGISTRY if private_only(c)} - {"steering", "troika"})
+    assert {"start", "link", "verify", "whoami", "addmember"} <= set(private)
+    for who in (JAN, ADMIN):
+        for command in private:
+            text = await ask(bot, who, f"/{command} 123456", chat_id=GROUP_CHAT)
+            allowed = (PRIVATE_ONLY,) if who is ADMIN else (PRIVATE_ONLY, REFUSED)
+            assert text in allowed, (command, text)
+    assert await ask(bot, JAN, "/start", chat_id=GROUP_CHAT) == PRIVATE_ONLY
+    assert "Jan Peeters" in await ask(bot, JAN, "/start")  # in private, by name
+    assert await snapshot_db(services) == before
+    listed = await ask(bot, ADMIN, "/help", chat_id=GROUP_CHAT)
+    assert "/next" in listed and "private chat" in listed
+    for command in private:
+        assert f"/{command}:" not in listed, command
+
+
+@pytest.mark.parametrize("name", [
+    "Bel\u200bgium", "Bel\u200cgium", "Bel\u200dgium", "Bel\u2060gium", "\ufeffBelgium",
+    "Belgium\u3164", "\u115fBelgium", "Bel\u1160gium", "Belgium\U000e0041", "Bel\u200egium",
+    "Bel\u200fgium", "Bel\u00adgium", "Belgium\U000e007f", "Bel\u2061gium",
+])
+async def test_invisible_characters_are_refused_in_names(bot, services, data, name):
+    before = await snapshot_db(services)
+    for command in (f"/addmember ZZ {name}",
+                    f"/setfocal GH kofi@example.org Kofi {name}",
+                    f"/addmeeting 2007-10-02 10:00 UTC | {name} | Brussels | all",
+                    f"/addaction FI 2007-12-31 Report on {name}"):
+        text = await ask(bot, ADMIN, command)
+        assert "invisible" in text, (command, text)
+    assert await snapshot_db(services) == before
+
+
+async def test_ordinary_scripts_are_still_accepted(bot, data):
+    names = ("Côte d'Ivoire", "مصر", "日本", "Ελλάδα", "भारत", "Việt Nam", "São Tomé")
+    for n, name in enumerate(names):
+        assert "Added" in await ask(bot, ADMIN, f"/addmember ZX{n} {name}"), name
+
+
+def test_invisible_characters_are_refused_in_import_rows():
+    from bot.importer import parse_csv
+
+    plan = parse_csv("code,name,focal_email,focal_name\nBE,Bel\u200bgium,,\n"
+                     "FI,Finland,liisa@example.org,Lii\u3164sa\nPH,Philippines,,\n".encode())
+    assert [p.line for p in plan.errors] == [2, 3]
+    assert all("invisible" in p.reason for p in plan.errors)
+    assert [r.code for r in plan.rows] == ["PH"]
