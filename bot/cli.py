@@ -11,6 +11,8 @@ from bot.clock import Clock
 from bot.config import ConfigError, Settings, exit_on_config_error, load_settings
 from bot.logging_setup import setup_logging
 
+LONG_IMPORT = 200  # rows from which `fof-bot import` shows its progress
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -44,7 +46,8 @@ def _secrets(settings: Settings) -> list[str]:
     ]
 
 
-async def import_cli(settings: Settings, path: Path, *, dry_run: bool, assume_yes: bool) -> int:
+async def import_cli(settings: Settings, path: Path, *, dry_run: bool, assume_yes: bool,
+                     clock: Clock | None = None) -> int:
     """`fof-bot import FILE [--dry-run] [--yes]`: 0 when everything asked for was imported."""
     from bot.importer import parse_csv, report, summary
     from bot.ops import imports
@@ -69,10 +72,18 @@ async def import_cli(settings: Settings, path: Path, *, dry_run: bool, assume_ye
             print(f"Nothing was imported. Fix the file, or run again with --yes to import the "
                   f"{len(plan.rows)} valid rows.")
             return 1
-    async with open_services(settings, Clock()) as services:
-        result = await imports.apply_plan(services, Viewer.operator(settings.timezone), plan)
+    async with open_services(settings, clock or Clock()) as services:
+        result = await imports.apply_plan(services, Viewer.operator(settings.timezone), plan,
+                                          source=path.name, progress=_progress)
     print("\n".join(summary(result)))
     return 1 if result.failed else 0
+
+
+def _progress(done: int, total: int) -> None:
+    """A progress line on stderr for long imports (stdout keeps the report)."""
+    if total >= LONG_IMPORT:
+        print(f"imported {done:,} of {total:,} rows ({done * 100 // total}%)", file=sys.stderr,
+              flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

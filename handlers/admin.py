@@ -15,6 +15,7 @@ from storage.people import Viewer
 
 AUDIT_DEFAULT = 10
 KEPT_IMPORTS = 5
+LONG_IMPORT = 200  # rows from which the bot says it is importing before it starts
 
 
 async def admin(update: Update, context: BotContext, viewer: Viewer) -> None:
@@ -81,7 +82,7 @@ async def upload(update: Update, context: BotContext, viewer: Viewer) -> None:
     if not checked.importable:
         await reply_long(update, context, lines + ["Nothing was imported."])
         return
-    token = _keep(context, content)
+    token = _keep(context, document.file_name or "the file", content)
     rows = len(checked.plan.rows)
     label = f"Import the {rows} valid rows" if checked.plan.errors else f"Import {rows} rows"
     buttons = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"imp:{token}"),
@@ -90,12 +91,12 @@ async def upload(update: Update, context: BotContext, viewer: Viewer) -> None:
     await reply(update, "Import now?", reply_markup=buttons)
 
 
-def _keep(context: BotContext, content: bytes) -> str:
+def _keep(context: BotContext, name: str, content: bytes) -> str:
     """Keep a checked file until its button is pressed (the last few only); returns its token."""
-    kept: dict[str, bytes] = context.user_data.setdefault("imports", {})
+    kept: dict[str, tuple[str, bytes]] = context.user_data.setdefault("imports", {})
     token = str(context.user_data.get("imports_next", 1))
     context.user_data["imports_next"] = int(token) + 1
-    kept[token] = content
+    kept[token] = (name, content)
     for old in list(kept)[:-KEPT_IMPORTS]:
         del kept[old]
     return token
@@ -105,14 +106,18 @@ async def confirm_import(update: Update, context: BotContext, viewer: Viewer) ->
     """Import the valid rows of a checked file once the administrator confirmed."""
     query = update.callback_query
     token = (query.data or "").split(":", 1)[1]
-    content = context.user_data.get("imports", {}).pop(token, None)
+    kept = context.user_data.get("imports", {}).pop(token, None)
     await query.answer()
-    if token == "no" or content is None:
+    if token == "no" or kept is None:
         text = "Nothing was imported." if token == "no" else \
             "This import has expired; please send the file again."
         await query.edit_message_text(text)
         return
+    name, content = kept
     # The file is read again rather than trusting a plan kept in memory between two updates.
     plan = importer.parse_csv(content)
-    result = await imports.apply_plan(context.services, viewer, plan)
+    if len(plan.rows) >= LONG_IMPORT:
+        # Said before the transaction opens: operations never wait on Telegram inside one.
+        await query.edit_message_text(f"Importing {len(plan.rows):,} rows from {esc(name)}…")
+    result = await imports.apply_plan(context.services, viewer, plan, source=name)
     await query.edit_message_text("\n".join(esc(line) for line in importer.summary(result)))

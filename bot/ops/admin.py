@@ -8,7 +8,6 @@ from datetime import datetime
 
 from bot.services import Services
 from storage import audit, people
-from storage.audit import AuditAction
 from storage.errors import Rejected
 from storage.people import Viewer
 
@@ -42,12 +41,11 @@ def require_admin(viewer: Viewer) -> None:
 
 async def record_refusal(services: Services, viewer: Viewer, command: str,
                          attempted: str) -> None:
-    """Keep an audit entry of a refused administrator command (and a log line)."""
+    """Log every refused administrator command; audit it, counted per user, command and hour."""
     log.warning("refused /%s to non-admin %s", command, viewer.telegram_id)
     async with services.sessions.begin() as session:
-        await audit.record(session, at=services.now(), actor=viewer.actor,
-                           action=AuditAction.DENIED, subject=command,
-                           after={"attempted": attempted[:200]})
+        await audit.record_denied(session, at=services.now(), actor=viewer.actor,
+                                  command=command, attempted=attempted)
 
 
 async def admin_ids(services: Services) -> list[int]:
