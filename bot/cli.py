@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -86,6 +87,14 @@ def _progress(done: int, total: int) -> None:
               flush=True)
 
 
+def _reader_gone() -> int:
+    """`fof-bot ... | head`: the reader closed the pipe, so stop quietly. Standard output is
+    pointed at /dev/null so that Python's last flush at exit cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -122,5 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         exit_on_config_error(error)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_gone()
     print(f"unknown command {args.command}", file=sys.stderr)
     return 2

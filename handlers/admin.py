@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import importer, parsing
+from bot.audit_text import sentence
 from bot.dates import short_moment
 from bot.ops import admin as ops
 from bot.ops import imports
@@ -37,8 +38,8 @@ async def admins(update: Update, context: BotContext, viewer: Viewer) -> None:
     found = await ops.list_admins(context.services, viewer)
     lines = [f"<b>Administrators</b> ({len(found)})"]
     zone = _zone(context, viewer)
-    lines += [f"• {a.telegram_id}{' — ' + esc(a.name) if a.name else ''} (added by "
-              f"{esc(a.added_by)}, {short_moment(a.added_at, zone)})" for a in found]
+    lines += [f"• {esc(a.name)}, added by {esc(a.added_by)} ("
+              f"{short_moment(a.added_at, zone, viewer.language)})" for a in found]
     await reply_long(update, context, lines)
 
 
@@ -51,12 +52,10 @@ async def audit_log(update: Update, context: BotContext, viewer: Viewer) -> None
     if not 1 <= count <= ops.AUDIT_MAX:
         raise parsing.BadInput(f"The number must be between 1 and {ops.AUDIT_MAX}.")
     entries = await ops.audit_log(context.services, viewer, count)
-    lines = [f"<b>Latest {len(entries)} changes</b>"]
     zone = _zone(context, viewer)
-    for e in entries:
-        change = f"\n  {esc(_short(e.change))}" if e.change else ""
-        lines.append(f"• {short_moment(e.at, zone)} {esc(e.actor)} <b>{esc(e.action)}</b> "
-                     f"{esc(e.subject)}{change}")
+    lines = [f"<b>Latest {len(entries)} changes</b> (times in {esc(zone)})"]
+    lines += [f"• {short_moment(e.at, zone, viewer.language)}: "
+              f"{esc(_short(sentence(e, zone, viewer.language)))}" for e in entries]
     await reply_long(update, context, lines)
 
 
