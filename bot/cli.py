@@ -83,7 +83,7 @@ async def import_cli(settings: Settings, path: Path, *, dry_run: bool, assume_ye
 def _progress(done: int, total: int) -> None:
     """A progress line on stderr for long imports (stdout keeps the report)."""
     if total >= LONG_IMPORT:
-        print(f"imported {done:,} of {total:,} rows ({done * 100 // total}%)", file=sys.stderr,
+        print(f"import: {done:,} of {total:,} rows done ({done * 100 // total}%)", file=sys.stderr,
               flush=True)
 
 

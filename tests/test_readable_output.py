@@ -113,9 +113,9 @@ async def test_cli_import_shows_progress_on_long_files(settings, services, clock
     path.write_text(_rows(250), encoding="utf-8")
     assert await import_cli(settings, path, dry_run=False, assume_yes=True, clock=clock) == 0
     captured = capsys.readouterr()
-    assert captured.err.splitlines() == ["imported 100 of 250 rows (40%)",
-                                         "imported 200 of 250 rows (80%)",
-                                         "imported 250 of 250 rows (100%)"]
+    assert captured.err.splitlines() == ["import: 100 of 250 rows done (40%)",
+                                         "import: 200 of 250 rows done (80%)",
+                                         "import: 250 of 250 rows done (100%)"]
     assert "250 members added" in captured.out  # stdout keeps the report only
     path.write_text(_rows(20), encoding="utf-8")
     await import_cli(settings, path, dry_run=False, assume_yes=True, clock=clock)
