@@ -38,7 +38,15 @@ async def check_file(services: Services, viewer: Viewer, content: bytes) -> Chec
     """Read and check the file; nothing is written."""
     require_admin(viewer)
     plan = importer.parse_csv(content)
-    return Checked(plan, importer.report(plan))
+    report = importer.report(plan)
+    if plan.fatal is None and plan.rows:
+        async with services.sessions() as session:
+            known = await imports.recorded(session, [row.code for row in plan.rows])
+        same = sum(1 for row in plan.rows if importer.unchanged(row, known.get(row.code)))
+        new = sum(1 for row in plan.rows if row.code not in known)
+        report.append(f"Compared with what is recorded: {new:,} new, "
+                      f"{len(plan.rows) - new - same:,} changed, {same:,} unchanged.")
+    return Checked(plan, report)
 
 
 Progress = Callable[[int, int], None]  # (rows done, rows in all), called every PROGRESS_EVERY
