@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.dates import short_day, short_moment
 from storage.audit import AuditAction, describe
@@ -82,11 +83,11 @@ def _denied(line: AuditLine, reader: Reader) -> str:
     count = int(after.get("count", 1))
     if count == 1:
         return f"was refused /{line.subject}: “{after.get('attempted', '')}”"
-    last = after.get("last_at")
-    first = reader.moment(line.at)
-    until = short_moment(datetime.fromisoformat(last), reader.zone, reader.language,
-                         with_date=False) if last else "?"
-    return f"was refused /{line.subject} {count} times, {first}–{until}"
+    last = datetime.fromisoformat(after["last_at"]) if after.get("last_at") else line.at
+    zone = ZoneInfo(reader.zone)
+    same_day = last.astimezone(zone).date() == line.at.astimezone(zone).date()
+    until = short_moment(last, reader.zone, reader.language, with_date=not same_day)
+    return f"was refused /{line.subject} {count} times, {reader.moment(line.at)}–{until}"
 
 
 def _import(line: AuditLine) -> str:

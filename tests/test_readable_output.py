@@ -165,3 +165,38 @@ async def test_interactive_demo_delivers_mail_to_its_folder(tmp_path, monkeypatc
     assert f"mail> to Wanjiru Kamau <{LINK_EXAMPLE}>" in out
     assert f"saved to {folder.resolve() / 'mail' / '001.eml'}" in out
     assert "Wanjiru Kamau" in out.split("/whoami")[-1]
+
+
+def test_every_audit_action_reads_as_a_sentence():
+    from datetime import UTC, datetime
+
+    from bot.audit_text import AuditLine, sentence
+    from storage.audit import AuditAction
+
+    at = datetime(2007, 7, 2, 22, 30, tzinfo=UTC)
+    samples = {
+        AuditAction.ACTION_ADD: ("5 BD", None, {"title": "Study", "due_date": "2007-06-29"}),
+        AuditAction.MEETING_CANCEL: ("2 Steering group", {"starts_at": at.isoformat()}, None),
+        AuditAction.FOCAL_SET: ("GH", None, {"focal": [{"name": "Kofi", "email": "k@x.gh"}]}),
+        AuditAction.SETTINGS_CHANGE: ("a@x.mx language", {"language": "en"},
+                                      {"language": "es"}),
+        AuditAction.DENIED: ("audit", None, {"attempted": "/audit", "count": 3,
+                                             "last_at": "2007-07-04T06:00:00+00:00"}),
+    }
+    said = {action: sentence(AuditLine(at, "5001", action, subject, "", who="Ana García",
+                                       before=before, after=after), "Europe/Brussels")
+            for action, (subject, before, after) in samples.items()}
+    assert said[AuditAction.ACTION_ADD] == "Ana García added action #5 for BD: Study, due " \
+                                           "29 Jun 2007"
+    assert said[AuditAction.MEETING_CANCEL] == ("Ana García cancelled Steering group meeting #2 "
+                                                "of Tue 3 Jul 2007, 00:30")
+    assert said[AuditAction.FOCAL_SET] == "Ana García made Kofi <k@x.gh> the focal point for GH"
+    assert said[AuditAction.SETTINGS_CHANGE] == ("Ana García changed their language setting: "
+                                                 "language: en → es")
+    # Across midnight the end of a run of refusals keeps its date.
+    assert said[AuditAction.DENIED] == ("Ana García was refused /audit 3 times, "
+                                        "Tue 3 Jul 2007, 00:30–Wed 4 Jul 2007, 08:00")
+    odd = AuditLine(at, "cli", "meeting.move", "x", "", who="the operator", after={"x": 1})
+    assert sentence(odd, "UTC").startswith("the operator moved")  # missing values: no crash
+    unknown = AuditLine(at, "cli", "something.new", "BE", "name: a → b", who="the operator")
+    assert sentence(unknown, "UTC") == "the operator something.new BE: name: a → b"
