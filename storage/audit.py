@@ -96,8 +96,9 @@ async def record_denied(
 ) -> AuditEntry:
     """A refused command: counted in the user's entry for that command within the last hour.
 
-    A flood of refusals makes one entry with a count, first and last time (`after`), rather
-    than a hundred entries hiding everything else.
+    A flood of refusals makes one entry, its `after` holding the first attempt and, from the
+    second on, the count and the last time and attempt, rather than a hundred entries hiding
+    everything else.
     """
     found = await session.exec(
         select(AuditEntry)
@@ -109,8 +110,7 @@ async def record_denied(
     entry = found.first()
     if entry is None:
         return await record(session, at=at, actor=actor, action=AuditAction.DENIED,
-                            subject=command, after={"attempted": attempted[:200], "count": 1,
-                                                    "last_at": at.isoformat()})
+                            subject=command, after={"attempted": attempted[:200]})
     after = dict(entry.after or {})
     after.update(count=int(after.get("count", 1)) + 1, last_at=at.isoformat(),
                  last_attempted=attempted[:200])
