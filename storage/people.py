@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -38,6 +38,10 @@ class Viewer:
     def actor(self) -> str | int:
         """Who the audit log names: the Telegram id, or `cli` for the operator."""
         return "cli" if self.telegram_id == OPERATOR_ID else self.telegram_id
+
+    def named(self, telegram_name: str) -> Viewer:
+        """The same viewer with the name Telegram now gives."""
+        return replace(self, telegram_name=telegram_name)
 
     @classmethod
     def operator(cls, timezone: str = "UTC") -> Viewer:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from bot.services import Services
 from storage import people
 from storage.errors import Rejected
@@ -24,7 +22,7 @@ async def viewer(services: Services, telegram_id: int,
     if name and name != found.telegram_name:
         async with services.sessions.begin() as session:
             await people.remember_telegram_name(session, telegram_id, name, at=services.now())
-        found = replace(found, telegram_name=name)
+        found = found.named(name)
     return found
 
 
