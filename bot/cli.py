@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from bot.clock import Clock
 from bot.config import ENV_PREFIX, ConfigError, Settings, exit_on_config_error, load_settings
 from bot.logging_setup import setup_logging
 from storage.db import DatabaseUnusable
+
+LONG_IMPORT = 200  # rows from which `fof-bot import` shows its progress
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,7 +66,8 @@ def _webhook(settings: Settings, args: argparse.Namespace):
     return webhook_options(settings, args.webhook, args.listen, args.port)
 
 
-async def import_cli(settings: Settings, path: Path, *, dry_run: bool, assume_yes: bool) -> int:
+async def import_cli(settings: Settings, path: Path, *, dry_run: bool, assume_yes: bool,
+                     clock: Clock | None = None) -> int:
     """`fof-bot import FILE [--dry-run] [--yes]`: 0 when everything asked for was imported."""
     from bot.importer import parse_csv, report, summary
     from bot.ops import imports
@@ -88,10 +92,26 @@ async def import_cli(settings: Settings, path: Path, *, dry_run: bool, assume_ye
             print(f"Nothing was imported. Fix the file, or run again with --yes to import the "
                   f"{len(plan.rows)} valid rows.")
             return 1
-    async with open_services(settings, Clock()) as services:
-        result = await imports.apply_plan(services, Viewer.operator(settings.timezone), plan)
+    async with open_services(settings, clock or Clock()) as services:
+        result = await imports.apply_plan(services, Viewer.operator(settings.timezone), plan,
+                                          source=path.name, progress=_progress)
     print("\n".join(summary(result)))
     return 1 if result.failed else 0
+
+
+def _progress(done: int, total: int) -> None:
+    """A progress line on stderr for long imports (stdout keeps the report)."""
+    if total >= LONG_IMPORT:
+        print(f"import: {done:,} of {total:,} rows done ({done * 100 // total}%)", file=sys.stderr,
+              flush=True)
+
+
+def _reader_gone() -> int:
+    """`fof-bot ... | head`: the reader closed the pipe, so stop quietly. Standard output is
+    pointed at /dev/null so that Python's last flush at exit cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,5 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         exit_on_config_error(ConfigError(f"{ENV_PREFIX}DATABASE_URL: {error}"), secrets)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_gone()
     print(f"unknown command {args.command}", file=sys.stderr)
     return 2

@@ -28,6 +28,7 @@ from storage import sample_data as demo_data
 
 DEMO_NOW = datetime(2007, 7, 2, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
 MAIL_FROM = "secretariat@gfmd.example"
+LINK_EXAMPLE = "focal.ke@gfmd.example"  # a sample contact without a linked Telegram account
 
 DELEGATE = user(demo_data.DELEGATE_TELEGRAM_ID, "Thomas")
 FOCAL_MEXICO = user(demo_data.FOCAL_MEXICO_TELEGRAM_ID, "Ana", "es")
@@ -110,14 +111,37 @@ async def play_script(bot: OfflineBot, services: Services, folder: Path) -> int:
     return len(turns)
 
 
-async def chat(bot: OfflineBot, folder: Path) -> None:
-    """Chat in the terminal as a chosen user; `!N` presses button N of the last reply."""
-    print("\nChat with the bot. Choose who you are:")
+async def deliver_now(services: Services, bot: OfflineBot, mail_folder: Path) -> list[Path]:
+    """Deliver what the last turn queued (a /link code...) and say which .eml files it wrote."""
+    from email import message_from_bytes, policy
+
+    from bot.mail.delivery import deliver_due
+
+    before = set(mail_folder.glob("*.eml"))
+    await deliver_due(services, services.clock.now(), telegram_bot=bot.app.bot)
+    written = sorted(set(mail_folder.glob("*.eml")) - before)
+    for path in written:
+        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        print(f"  mail> to {message['To']}: {message['Subject']}\n        saved to {path}")
+    return written
+
+
+async def chat(bot: OfflineBot, services: Services, folder: Path) -> None:
+    """Chat in the terminal as a chosen user; `!N` presses button N of the last reply.
+
+    Mail goes out after every turn, into the demo's mail folder, so a code sent by /link can be
+    read there and typed back with /verify.
+    """
+    print(f"\nMail the bot sends is delivered to {folder / 'mail'} (one .eml file each).")
+    print("Chat with the bot. Choose who you are:")
     for key, (label, _) in PERSONAS.items():
         print(f"  {key}) {label}")
     choice = (await asyncio.to_thread(input, "you are [1]: ")).strip() or "1"
     label, who = PERSONAS.get(choice, PERSONAS["1"])
     print(f"You are {label}. Type /help; `!2` presses button 2; `/quit` ends.")
+    if who is DELEGATE:
+        print(f"To link yourself to a contact: /link {LINK_EXAMPLE}, read the code in the mail "
+              f"saved to {folder / 'mail'}, then /verify and the code.")
     last: list[ApiCall] = []
     while True:
         try:
@@ -140,6 +164,7 @@ async def chat(bot: OfflineBot, folder: Path) -> None:
         else:
             last = await bot.send(who, text)
         show(last, folder)
+        await deliver_now(services, bot, folder / "mail")
 
 
 async def send_mail(services: Services, bot: OfflineBot) -> dict[str, int]:
@@ -205,7 +230,7 @@ async def run_demo(folder: Path, *, interactive: bool = False) -> int:
             async with application:
                 bot = OfflineBot(application, request)
                 if interactive:
-                    await chat(bot, folder)
+                    await chat(bot, services, folder)
                     return 0
                 turns = await play_script(bot, services, folder)
                 mail = await send_mail(services, bot)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot import parsing
+from storage.imports import Recorded
 from storage.models import MemberKind
 from storage.people import LANGUAGES
 from storage.regions import un_member_states
@@ -68,10 +69,19 @@ class ImportPlan:
 
 @dataclass
 class ImportResult:
+    """What an import did, by member code; `rejected` counts the rows the check refused."""
+
+    source: str = "the file"
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
-    focal_points: int = 0
-    failed: list[Problem] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    focal_points: list[str] = field(default_factory=list)  # members whose focal point changed
+    failed: list[Problem] = field(default_factory=list)  # rows the database refused
+    rejected: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated)
 
 
 def parse_csv(content: bytes) -> ImportPlan:
@@ -224,9 +234,56 @@ def report(plan: ImportPlan) -> list[str]:
     return lines
 
 
+def unchanged(row: ImportRow, now: Recorded | None) -> bool:
+    """Whether importing this row would change nothing that is recorded.
+
+    Empty optional cells change nothing, so only the values the row gives are compared; a focal
+    point is unchanged when it is the member's only focal point with the same details.
+    """
+    if now is None:
+        return False
+    member = now.member
+    if (member.name, member.kind, member.region) != (row.name, row.kind, row.region):
+        return False
+    if row.steering is not None and member.steering != row.steering:
+        return False
+    if row.troika is not None and member.troika != row.troika:
+        return False
+    return focal_unchanged(row, now)
+
+
+def focal_unchanged(row: ImportRow, now: Recorded | None) -> bool:
+    """Whether the row's focal point (if it names one) is already the member's only one."""
+    if not row.focal_email:
+        return True
+    if now is None or len(now.focal) != 1:
+        return False
+    person = now.focal[0]
+    given = {"email": row.focal_email.lower(), "name": row.focal_name or row.focal_email,
+             "telegram_id": row.focal_telegram_id, "language": row.language,
+             "timezone": row.timezone}
+    return all(getattr(person, key) == value for key, value in given.items()
+               if value is not None)
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number:,} {one if number == 1 else many}"
+
+
+def counts(result: ImportResult) -> str:
+    """'1 member added, 2 updated, 4 unchanged, 0 rejected'."""
+    rejected = result.rejected + len(result.failed)
+    return (f"{_count(len(result.added), 'member added', 'members added')}, "
+            f"{len(result.updated):,} updated, {len(result.unchanged):,} unchanged, "
+            f"{rejected:,} rejected")
+
+
 def summary(result: ImportResult) -> list[str]:
     """What an import wrote, plain text, one line each."""
-    lines = [f"Imported: {len(result.added)} members added, {len(result.updated)} updated, "
-             f"{result.focal_points} focal points set."]
+    if not result.changed:
+        lines = [f"Nothing changed: {counts(result)}."]
+    else:
+        lines = [f"Imported {result.source}: {counts(result)}; "
+                 f"{_count(len(result.focal_points), 'focal point', 'focal points')} changed."]
     lines += [f"line {p.line}: not imported: {p.reason}" for p in result.failed]
     return lines

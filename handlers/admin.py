@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import importer, parsing
+from bot.audit_text import sentence
 from bot.dates import short_moment
 from bot.ops import admin as ops
 from bot.ops import imports
@@ -15,6 +16,7 @@ from storage.people import Viewer
 
 AUDIT_DEFAULT = 10
 KEPT_IMPORTS = 5
+LONG_IMPORT = 200  # rows from which the bot says it is importing before it starts
 
 
 async def admin(update: Update, context: BotContext, viewer: Viewer) -> None:
@@ -36,8 +38,8 @@ async def admins(update: Update, context: BotContext, viewer: Viewer) -> None:
     found = await ops.list_admins(context.services, viewer)
     lines = [f"<b>Administrators</b> ({len(found)})"]
     zone = _zone(context, viewer)
-    lines += [f"• {a.telegram_id}{' — ' + esc(a.name) if a.name else ''} (added by "
-              f"{esc(a.added_by)}, {short_moment(a.added_at, zone)})" for a in found]
+    lines += [f"• {esc(a.name)}, added by {esc(a.added_by)} ("
+              f"{short_moment(a.added_at, zone, viewer.language)})" for a in found]
     await reply_long(update, context, lines)
 
 
@@ -50,12 +52,10 @@ async def audit_log(update: Update, context: BotContext, viewer: Viewer) -> None
     if not 1 <= count <= ops.AUDIT_MAX:
         raise parsing.BadInput(f"The number must be between 1 and {ops.AUDIT_MAX}.")
     entries = await ops.audit_log(context.services, viewer, count)
-    lines = [f"<b>Latest {len(entries)} changes</b>"]
     zone = _zone(context, viewer)
-    for e in entries:
-        change = f"\n  {esc(_short(e.change))}" if e.change else ""
-        lines.append(f"• {short_moment(e.at, zone)} {esc(e.actor)} <b>{esc(e.action)}</b> "
-                     f"{esc(e.subject)}{change}")
+    lines = [f"<b>Latest {len(entries)} changes</b> (times in {esc(zone)})"]
+    lines += [f"• {short_moment(e.at, zone, viewer.language)}: "
+              f"{esc(_short(sentence(e, zone, viewer.language)))}" for e in entries]
     await reply_long(update, context, lines)
 
 
@@ -81,7 +81,7 @@ async def upload(update: Update, context: BotContext, viewer: Viewer) -> None:
     if not checked.importable:
         await reply_long(update, context, lines + ["Nothing was imported."])
         return
-    token = _keep(context, content)
+    token = _keep(context, document.file_name or "the file", content)
     rows = len(checked.plan.rows)
     label = f"Import the {rows} valid rows" if checked.plan.errors else f"Import {rows} rows"
     buttons = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"imp:{token}"),
@@ -90,12 +90,12 @@ async def upload(update: Update, context: BotContext, viewer: Viewer) -> None:
     await reply(update, "Import now?", reply_markup=buttons)
 
 
-def _keep(context: BotContext, content: bytes) -> str:
+def _keep(context: BotContext, name: str, content: bytes) -> str:
     """Keep a checked file until its button is pressed (the last few only); returns its token."""
-    kept: dict[str, bytes] = context.user_data.setdefault("imports", {})
+    kept: dict[str, tuple[str, bytes]] = context.user_data.setdefault("imports", {})
     token = str(context.user_data.get("imports_next", 1))
     context.user_data["imports_next"] = int(token) + 1
-    kept[token] = content
+    kept[token] = (name, content)
     for old in list(kept)[:-KEPT_IMPORTS]:
         del kept[old]
     return token
@@ -105,14 +105,18 @@ async def confirm_import(update: Update, context: BotContext, viewer: Viewer) ->
     """Import the valid rows of a checked file once the administrator confirmed."""
     query = update.callback_query
     token = context.match.group(1)
-    content = context.user_data.get("imports", {}).pop(token, None)
+    kept = context.user_data.get("imports", {}).pop(token, None)
     await query.answer()
-    if token == "no" or content is None:
+    if token == "no" or kept is None:
         text = "Nothing was imported." if token == "no" else \
             "This import has expired; please send the file again."
         await query.edit_message_text(text)
         return
+    name, content = kept
     # The file is read again rather than trusting a plan kept in memory between two updates.
     plan = importer.parse_csv(content)
-    result = await imports.apply_plan(context.services, viewer, plan)
+    if len(plan.rows) >= LONG_IMPORT:
+        # Said before the transaction opens: operations never wait on Telegram inside one.
+        await query.edit_message_text(f"Importing {len(plan.rows):,} rows from {esc(name)}…")
+    result = await imports.apply_plan(context.services, viewer, plan, source=name)
     await query.edit_message_text("\n".join(esc(line) for line in importer.summary(result)))

@@ -40,7 +40,7 @@ def usage_text(access: Access) -> str:
 async def viewer_of(update: Update, context: BotContext) -> Viewer:
     user = update.effective_user
     assert user is not None
-    return await people_ops.viewer(context.services, user.id)
+    return await people_ops.viewer(context.services, user.id, user.full_name)
 
 
 async def allowed(update: Update, context: BotContext, viewer: Viewer, access: Access) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -35,8 +37,31 @@ class AuditAction(StrEnum):
     PERSON_UNLINK = "person.unlink"
     DIGEST_RUN = "digest.run"
     OUTBOX_RETRY = "outbox.retry"
-    DENIED = "denied"  # a refused administrator command
+    DENIED = "denied"  # refused administrator commands: one entry per user, command and hour
+    IMPORT = "import"  # one CSV import: its file, its counts, and the changes of its rows
 
+
+DENIAL_WINDOW = timedelta(hours=1)
+_COLLECTING = "audit.collecting"
+
+
+@contextmanager
+def collecting(session: AsyncSession) -> Iterator[list[AuditEntry]]:
+    """Within this block, entries are collected in the list instead of written.
+
+    A bulk change (an import) uses the storage functions as they are and then writes ONE entry
+    of its own, holding what they collected.
+    """
+    kept: list[AuditEntry] = []
+    previous = session.info.get(_COLLECTING)
+    session.info[_COLLECTING] = kept
+    try:
+        yield kept
+    finally:
+        if previous is None:
+            session.info.pop(_COLLECTING, None)
+        else:
+            session.info[_COLLECTING] = previous
 
 
 async def record(
@@ -57,6 +82,39 @@ async def record(
         before=before,
         after=after,
     )
+    kept = session.info.get(_COLLECTING)
+    if kept is not None:
+        kept.append(entry)
+        return entry
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+async def record_denied(
+    session: AsyncSession, *, at: datetime, actor: str | int, command: str, attempted: str,
+) -> AuditEntry:
+    """A refused command: counted in the user's entry for that command within the last hour.
+
+    A flood of refusals makes one entry, its `after` holding the first attempt and, from the
+    second on, the count and the last time and attempt, rather than a hundred entries hiding
+    everything else.
+    """
+    found = await session.exec(
+        select(AuditEntry)
+        .where(AuditEntry.action == AuditAction.DENIED, AuditEntry.actor == str(actor),
+               AuditEntry.subject == command[:200], AuditEntry.at > at - DENIAL_WINDOW)
+        .order_by(col(AuditEntry.at).desc())
+        .limit(1)
+    )
+    entry = found.first()
+    if entry is None:
+        return await record(session, at=at, actor=actor, action=AuditAction.DENIED,
+                            subject=command, after={"attempted": attempted[:200]})
+    after = dict(entry.after or {})
+    after.update(count=int(after.get("count", 1)) + 1, last_at=at.isoformat(),
+                 last_attempted=attempted[:200])
+    entry.after = after  # a new dict: SQLAlchemy sees JSON changes only by assignment
     session.add(entry)
     await session.flush()
     return entry
@@ -92,7 +150,7 @@ def describe(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str
     """What an entry changed, in words: only the fields that differ."""
     if before is None and after is None:
         return ""
-    if before is None and after is not None and set(after) == {"attempted"}:
+    if before is None and after is not None and "attempted" in after:
         return f"attempted: {after['attempted']}"
     if before is None:
         shown = {k: v for k, v in (after or {}).items() if v not in (None, "", False)}

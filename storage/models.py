@@ -205,6 +205,14 @@ class Admin(SQLModel, table=True):
     added_at: datetime = _utc()
 
 
+class TelegramName(SQLModel, table=True):
+    """The name Telegram gave a user when they last wrote: for people without a contact record."""
+
+    telegram_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    name: str = Field(max_length=200)
+    seen_at: datetime = _utc()
+
+
 class AuditEntry(SQLModel, table=True):
     """Who changed what, when, with the values before and after. Refusals are audited too."""
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlmodel import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import audit
 from storage.audit import AuditAction
 from storage.errors import Rejected
-from storage.models import Admin, Member, Person, Role
+from storage.models import Admin, Member, Person, Role, TelegramName
 
 OPERATOR_ID = 0  # no Telegram user has id 0
 
@@ -27,6 +28,7 @@ class Viewer:
     timezone: str = "UTC"
     language: str = "en"
     member_codes: tuple[str, ...] = field(default=())
+    telegram_name: str | None = None  # as remembered from their last message
 
     @property
     def is_linked(self) -> bool:
@@ -36,6 +38,10 @@ class Viewer:
     def actor(self) -> str | int:
         """Who the audit log names: the Telegram id, or `cli` for the operator."""
         return "cli" if self.telegram_id == OPERATOR_ID else self.telegram_id
+
+    def named(self, telegram_name: str) -> Viewer:
+        """The same viewer with the name Telegram now gives."""
+        return replace(self, telegram_name=telegram_name)
 
     @classmethod
     def operator(cls, timezone: str = "UTC") -> Viewer:
@@ -50,13 +56,15 @@ async def is_admin(session: AsyncSession, telegram_id: int) -> bool:
 
 async def get_viewer(session: AsyncSession, telegram_id: int) -> Viewer:
     admin = await is_admin(session, telegram_id)
+    seen = await session.get(TelegramName, telegram_id)
+    telegram_name = seen.name if seen is not None else None
     person = (
         await session.exec(
             select(Person).where(Person.telegram_id == telegram_id, Person.active == True)  # noqa: E712
         )
     ).first()
     if person is None:
-        return Viewer(telegram_id=telegram_id, is_admin=admin)
+        return Viewer(telegram_id=telegram_id, is_admin=admin, telegram_name=telegram_name)
     codes = await session.exec(
         select(Member.code)
         .join(Role, Role.member_id == Member.id)
@@ -71,7 +79,46 @@ async def get_viewer(session: AsyncSession, telegram_id: int) -> Viewer:
         timezone=person.timezone,
         language=person.language,
         member_codes=tuple(sorted(codes.all())),
+        telegram_name=telegram_name,
     )
+
+
+async def remember_telegram_name(
+    session: AsyncSession, telegram_id: int, name: str, *, at: datetime
+) -> None:
+    """Keep the name Telegram gave this user (the caller writes only when it changed)."""
+    try:
+        async with session.begin_nested():
+            row = await session.get(TelegramName, telegram_id)
+            if row is None:
+                row = TelegramName(telegram_id=telegram_id, name=name[:200], seen_at=at)
+            row.name, row.seen_at = name[:200], at
+            session.add(row)
+    except IntegrityError:
+        pass  # another update from the same user wrote it at the same moment
+
+
+@dataclass(frozen=True)
+class KnownName:
+    """A Telegram user's name: from their contact record, or as Telegram gave it (their own
+    choice, so shown as such)."""
+
+    name: str
+    from_contact: bool
+
+
+async def known_names(session: AsyncSession, telegram_ids: list[int]) -> dict[int, KnownName]:
+    """Telegram id -> the name of the linked contact, else the name Telegram gave when they last
+    wrote; ids with neither are left out (the caller shows the id)."""
+    if not telegram_ids:
+        return {}
+    found = await session.exec(select(TelegramName.telegram_id, TelegramName.name).where(
+        col(TelegramName.telegram_id).in_(telegram_ids)))
+    names = {tid: KnownName(name, False) for tid, name in found.all()}
+    contacts = await session.exec(select(Person.telegram_id, Person.name).where(
+        col(Person.telegram_id).in_(telegram_ids)))
+    names.update({tid: KnownName(name, True) for tid, name in contacts.all() if tid is not None})
+    return names
 
 
 async def ensure_admins(

@@ -87,14 +87,18 @@ async def test_cli_imports_and_audits(settings, services, data, tmp_path, capsys
     path.write_text(GOOD.replace("BE,Belgium,yes,present", "SN,Senegal,yes,present"),
                     encoding="utf-8-sig")
     assert await import_cli(settings, path, dry_run=False, assume_yes=False) == 0
-    assert "1 members added, 2 updated, 2 focal points set" in capsys.readouterr().out
+    assert ("Imported members.csv: 1 member added, 0 updated, 2 unchanged, 0 rejected; "
+            "1 focal point changed.") in capsys.readouterr().out
     found = await members(services)
     assert found["SN"].troika == "present" and found["SN"].steering
     assert found["BE"].troika is None  # the seat moved
     assert found["IOM"].steering is False
-    actions = [e.action for e in await audits(services)]
-    assert "member.add" in actions and "troika.set" in actions and "focal.set" in actions
-    assert {e.actor for e in await audits(services)} == {"cli"}
+    entries = await audits(services)
+    assert [e.action for e in entries] == ["import"]  # one entry for the whole file
+    changes = entries[0].after["changes"]
+    assert changes["member.add"] == 1 and changes["troika.set"] == 1
+    assert changes["focal.set"] == 1
+    assert {e.actor for e in entries} == {"cli"}
 
 
 async def test_cli_refuses_a_file_with_errors_unless_confirmed(settings, services, data,
@@ -130,7 +134,8 @@ async def test_bot_upload_reports_then_imports_on_confirmation(bot, services, da
                   b[1] != "imp:no")
     assert button[0] == "Import the 2 valid rows"
     calls = await bot.click(ADMIN, button[1])
-    assert "1 members added, 1 updated, 1 focal points set" in texts(calls)
+    assert ("Imported members.csv: 1 member added, 1 updated, 0 unchanged, 5 rejected; "
+            "1 focal point changed.") in texts(calls)
     assert "CI" in await members(services)
     again = await bot.click(ADMIN, button[1])
     assert "expired" in texts(again)

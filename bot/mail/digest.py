@@ -83,6 +83,31 @@ def _name(entry: AuditEntry) -> str:
     return str(values.get("title") or entry.subject or "?")
 
 
+def _counted(number: int, one: str, many: str) -> str | None:
+    return None if not number else f"{number} {one if number == 1 else many}"
+
+
+def _import_line(entry: AuditEntry) -> str:
+    """One line for a whole import, never a line per row."""
+    after = entry.after or {}
+    kinds: dict[str, int] = after.get("changes") or {}
+    parts = [
+        _counted(len(after.get("added") or []), "member added", "members added"),
+        _counted(kinds.get(AuditAction.MEMBER_UPDATE, 0), "member's details changed",
+                 "members' details changed"),
+        _counted(len(after.get("focal_points") or []), "focal point changed",
+                 "focal points changed"),
+        _counted(kinds.get(AuditAction.STEERING_ADD, 0) + kinds.get(
+            AuditAction.STEERING_REMOVE, 0), "steering-group change", "steering-group changes"),
+        _counted(kinds.get(AuditAction.TROIKA_SET, 0), "troika seat changed",
+                 "troika seats changed"),
+    ]
+    shown = [part for part in parts if part]
+    if not shown:
+        return "The contact list was updated."
+    return "The contact list was updated: " + ", ".join(shown) + "."
+
+
 # The audit actions readers care about, in words.
 _CHANGES: dict[AuditAction, Callable[[AuditEntry], str]] = {
     AuditAction.MEMBER_ADD: lambda e: f"New member: {_name(e)}",
@@ -96,6 +121,7 @@ _CHANGES: dict[AuditAction, Callable[[AuditEntry], str]] = {
     AuditAction.MEETING_MOVE: lambda e: f"Meeting moved: {_name(e)}",
     AuditAction.MEETING_CANCEL: lambda e: f"Meeting cancelled: {_name(e)}",
     AuditAction.ACTION_DONE: lambda e: f"Action done: {_name(e)}",
+    AuditAction.IMPORT: _import_line,
 }
 
 

@@ -6,10 +6,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.audit_text import AuditLine, actor_label, person_label
 from bot.services import Services
 from storage import audit, people
 from storage.audit import AuditAction
 from storage.errors import Rejected
+from storage.models import AuditEntry
 from storage.people import Viewer
 
 log = logging.getLogger(__name__)
@@ -20,18 +22,9 @@ AUDIT_MAX = 200
 @dataclass(frozen=True)
 class AdminEntry:
     telegram_id: int
-    name: str | None  # of the linked contact, if any
-    added_by: str
+    name: str  # the contact's name, else the name Telegram gave, else "user <id>"
+    added_by: str  # who added them, by name
     added_at: datetime
-
-
-@dataclass(frozen=True)
-class AuditLine:
-    at: datetime
-    actor: str
-    action: str
-    subject: str
-    change: str  # the fields that differ, in words; "" when nothing is recorded
 
 
 def require_admin(viewer: Viewer) -> None:
@@ -42,12 +35,11 @@ def require_admin(viewer: Viewer) -> None:
 
 async def record_refusal(services: Services, viewer: Viewer, command: str,
                          attempted: str) -> None:
-    """Keep an audit entry of a refused administrator command (and a log line)."""
+    """Log every refused administrator command; audit it, counted per user, command and hour."""
     log.warning("refused /%s to non-admin %s", command, viewer.telegram_id)
     async with services.sessions.begin() as session:
-        await audit.record(session, at=services.now(), actor=viewer.actor,
-                           action=AuditAction.DENIED, subject=command,
-                           after={"attempted": attempted[:200]})
+        await audit.record_denied(session, at=services.now(), actor=viewer.actor,
+                                  command=command, attempted=attempted)
 
 
 async def admin_ids(services: Services) -> list[int]:
@@ -61,7 +53,11 @@ async def list_admins(services: Services, viewer: Viewer) -> list[AdminEntry]:
     require_admin(viewer)
     async with services.sessions() as session:
         found = await people.list_admins(session)
-    return [AdminEntry(a.telegram_id, name, a.added_by, a.added_at) for a, name in found]
+        ids = [a.telegram_id for a, _ in found] + [int(a.added_by) for a, _ in found
+                                                   if a.added_by.isdigit()]
+        names = await people.known_names(session, ids)
+    return [AdminEntry(a.telegram_id, person_label(a.telegram_id, names.get(a.telegram_id)),
+                       actor_label(a.added_by, names), a.added_at) for a, _name in found]
 
 
 async def add_admin(services: Services, viewer: Viewer, telegram_id: int) -> None:
@@ -82,5 +78,20 @@ async def audit_log(services: Services, viewer: Viewer, count: int) -> list[Audi
     require_admin(viewer)
     async with services.sessions() as session:
         entries = await audit.latest(session, max(1, min(count, AUDIT_MAX)))
-    return [AuditLine(e.at, e.actor, e.action, e.subject, audit.describe(e.before, e.after))
+        names = await people.known_names(session, sorted(_ids_named(entries)))
+    return [AuditLine(e.at, e.actor, e.action, e.subject, audit.describe(e.before, e.after),
+                      who=actor_label(e.actor, names), before=e.before, after=e.after,
+                      subject_name=actor_label(e.subject, names)
+                      if e.action in ADMIN_ACTIONS else None)
             for e in entries]
+
+
+ADMIN_ACTIONS = (AuditAction.ADMIN_ADD, AuditAction.ADMIN_REMOVE)
+
+
+def _ids_named(entries: list[AuditEntry]) -> set[int]:
+    """The Telegram ids the entries name: their actors, and the people administrator entries
+    are about."""
+    ids = {int(e.actor) for e in entries if e.actor.isdigit()}
+    return ids | {int(e.subject) for e in entries
+                  if e.action in ADMIN_ACTIONS and e.subject.isdigit()}

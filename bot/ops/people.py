@@ -11,10 +11,21 @@ from storage.models import Person
 from storage.people import Viewer
 
 
-async def viewer(services: Services, telegram_id: int) -> Viewer:
-    """Who sent an update: loaded once per update by the guard."""
+async def viewer(services: Services, telegram_id: int,
+                 telegram_name: str | None = None) -> Viewer:
+    """Who sent an update: loaded once per update by the guard.
+
+    The name Telegram gives (`telegram_name`) is remembered for lists such as /admins and
+    /audit, written only when it changed since the user last wrote.
+    """
     async with services.sessions() as session:
-        return await people.get_viewer(session, telegram_id)
+        found = await people.get_viewer(session, telegram_id)
+    name = " ".join((telegram_name or "").split())
+    if name and name != found.telegram_name:
+        async with services.sessions.begin() as session:
+            await people.remember_telegram_name(session, telegram_id, name, at=services.now())
+        found = found.named(name)
+    return found
 
 
 async def contact(services: Services, viewer: Viewer) -> people.Card:
