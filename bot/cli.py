@@ -17,7 +17,12 @@ def _parser() -> argparse.ArgumentParser:
         prog="fof-bot", description="Friends of the Forum assistant (GFMD)."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("run", help="run the bot, the scheduler and the delivery worker")
+    running = commands.add_parser("run",
+                                  help="run the bot, the scheduler and the delivery worker")
+    running.add_argument("--worker", action="store_true",
+                         help="the scheduler and the delivery worker only, no Telegram updates")
+    running.add_argument("--no-migrate", action="store_true",
+                         help="do not migrate the database (run `fof-bot db upgrade` first)")
     demo = commands.add_parser("demo", help="the whole product offline on sample data")
     demo.add_argument("--interactive", action="store_true", help="chat with the bot yourself")
     demo.add_argument("--dir", type=Path, default=Path("demo-output"),
@@ -88,12 +93,12 @@ def main(argv: list[str] | None = None) -> int:
             token = settings.require_token()
             from bot.runner import run
 
-            asyncio.run(run(settings, token))
-            return 0
+            return asyncio.run(run(settings, token, worker=args.worker,
+                                   migrate=not args.no_migrate))
         if args.command == "db":
-            from storage.db import upgrade_sync
+            from storage.startup import migrate_locked
 
-            upgrade_sync(settings.async_database_url)
+            asyncio.run(migrate_locked(settings.async_database_url))
             print("database is up to date")
             return 0
         if args.command == "import":

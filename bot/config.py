@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     digest_catchup_hours: float = Field(default=12, ge=0)
     digest_skip_empty: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # how long a claimed outbox batch stays with its instance unless renewed (several instances)
+    delivery_lease_seconds: float = Field(default=60, ge=1, le=3600)
 
     @field_validator("telegram_api_url")
     @classmethod
