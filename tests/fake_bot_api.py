@@ -11,8 +11,9 @@ from bot.offline import BOT_USER
 
 
 class FakeBotApi:
-    def __init__(self) -> None:
+    def __init__(self, *, conflict: bool = False) -> None:
         self.paths: list[str] = []
+        self.conflict = conflict  # getUpdates answers 409, as when another poller has the token
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -23,13 +24,21 @@ class FakeBotApi:
                 method = self.path.rsplit("/", 1)[-1]
                 if method == "getMe":
                     result: object = BOT_USER
+                elif method == "getUpdates" and api.conflict:
+                    self._answer(409, {"ok": False, "error_code": 409, "description":
+                                       "Conflict: terminated by other getUpdates request; make "
+                                       "sure that only one bot instance is running"})
+                    return
                 elif method == "getUpdates":
                     time.sleep(0.05)  # a short long-poll
                     result = []
                 else:
                     result = True
-                body = json.dumps({"ok": True, "result": result}).encode()
-                self.send_response(200)
+                self._answer(200, {"ok": True, "result": result})
+
+            def _answer(self, status: int, payload: dict) -> None:
+                body = json.dumps(payload).encode()
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

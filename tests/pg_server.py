@@ -7,7 +7,8 @@
    initdb refuses root), starts it on 127.0.0.1 on a free port with its socket in that folder;
 3. runs the suite on SQLite, then on PostgreSQL (`FOF_TEST_PG_URL`), and stops the server.
 
-Where PostgreSQL cannot be had it prints one loud line and runs SQLite only.
+Where PostgreSQL cannot be had it prints one loud line and runs SQLite only (and fails
+afterwards when FOF_TEST_REQUIRE_PG is set, as in CI). Arguments are passed to pytest.
 """
 
 from __future__ import annotations
@@ -140,6 +141,9 @@ def main(args: list[str]) -> int:
               flush=True)
         status = _suite("SQLite", env, args)
         print(f"\nSQLite: {'passed' if status == 0 else 'FAILED'}; PostgreSQL: not run")
+        if os.environ.get("FOF_TEST_REQUIRE_PG"):  # CI: both must run
+            print("FOF_TEST_REQUIRE_PG is set: failing because PostgreSQL did not run")
+            return status or 1
         return status
     try:
         sqlite = _suite("SQLite", env, args)
