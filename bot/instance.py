@@ -26,6 +26,13 @@ class PollingGuard:
     def __init__(self, stop: asyncio.Event) -> None:
         self.stop = stop
         self.exit_status = 0
+        # At stop, PTB calls getUpdates once more (to confirm fetched updates) and logs the
+        # second 409 with a traceback; after a conflict there is nothing to confirm.
+        logging.getLogger("telegram.ext.Updater").addFilter(self._after_conflict)
+
+    def _after_conflict(self, record: logging.LogRecord) -> bool:
+        return not (self.exit_status and str(record.msg).startswith(
+            "Error while calling `get_updates` one more time"))
 
     def __call__(self, error: TelegramError) -> None:
         if isinstance(error, Conflict):

@@ -96,7 +96,12 @@ class PgDatabases:
         """A new database (a copy of the migrated template, or empty); its plain URL."""
         name = f"{self.prefix}_{next(_numbers)}"
         source = self.template if migrated else "template0"
-        _run(_admin(f"CREATE DATABASE {name} TEMPLATE {source}"))
+        try:  # FILE_COPY (PostgreSQL 15+) is the quicker copy of a small database
+            _run(_admin(f"CREATE DATABASE {name} TEMPLATE {source} STRATEGY FILE_COPY"))
+        except Exception as exc:
+            if "strategy" not in str(exc).lower():
+                raise
+            _run(_admin(f"CREATE DATABASE {name} TEMPLATE {source}"))
         self.made.append(name)
         return pg_url(name)
 

@@ -22,9 +22,10 @@ def test_run_polls_the_configured_api_stops_on_sigterm_and_never_logs_the_token(
             "FOF_SMTP_PASSWORD": "smtp-password-never-logged",
             "FOF_ADMIN_IDS": "42",
         }
+        log = (tmp_path / "run.log").open("w")  # not a pipe: DEBUG output would fill it
         process = subprocess.Popen(
             [sys.executable, "-m", "bot", "run"],
-            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
         )
         deadline = time.monotonic() + 60
         while "getUpdates" not in api.methods() and time.monotonic() < deadline:
@@ -32,7 +33,9 @@ def test_run_polls_the_configured_api_stops_on_sigterm_and_never_logs_the_token(
                 break
             time.sleep(0.1)
         process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=60)
+        process.wait(timeout=60)
+        log.close()
+        output = (tmp_path / "run.log").read_text()
     assert "getUpdates" in api.methods(), output
     assert all(f"/bot{TOKEN}/" in path for path in api.paths)  # the token went to the API only
     assert process.returncode == 0, output
