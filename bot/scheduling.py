@@ -147,7 +147,8 @@ async def _catch_up_one(services: Services, job: str, scheduled_for: datetime, n
         log.info("missed %s", line)
         await _record_run(services, job, scheduled_for, now, "skipped: before the first start")
     elif late <= limit:
-        await run_digest(services, now, job)
+        if await run_digest(services, now, job) is None:
+            return f"{job} of {scheduled_for:%Y-%m-%d %H:%M} UTC: another instance builds it"
         line = f"{job} of {scheduled_for:%Y-%m-%d %H:%M} UTC sent {hours:.1f} h late"
         log.info("missed %s", line)
     else:
