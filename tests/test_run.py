@@ -42,3 +42,36 @@ def test_run_polls_the_configured_api_stops_on_sigterm_and_never_logs_the_token(
     assert "DEBUG" in output and "stopping" in output
     assert TOKEN not in output and TOKEN.split(":")[1] not in output
     assert "smtp-password-never-logged" not in output
+
+
+def test_run_flags_reach_the_runner_and_its_status_is_the_exit_status(monkeypatch):
+    import bot.runner
+    from bot.cli import main
+
+    seen = {}
+
+    async def fake_run(settings, token, *, worker=False, migrate=True) -> int:
+        seen.update(token=token, worker=worker, migrate=migrate)
+        return 2  # as after a 409 Conflict
+
+    monkeypatch.setattr(bot.runner, "run", fake_run)
+    monkeypatch.setenv("FOF_TELEGRAM_TOKEN", TOKEN)
+    monkeypatch.setenv("FOF_DATABASE_URL", "sqlite:///unused.db")
+    assert main(["run", "--worker", "--no-migrate"]) == 2
+    assert seen == {"token": TOKEN, "worker": True, "migrate": False}
+    assert main(["run"]) == 2 and seen["worker"] is False and seen["migrate"] is True
+
+
+def test_db_upgrade_migrates_under_the_start_up_lock(tmp_path, monkeypatch):
+    from bot.cli import main
+    from storage.startup import lock_path
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    monkeypatch.setenv("FOF_DATABASE_URL", url)
+    assert main(["db", "upgrade"]) == 0
+    assert lock_path(f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}").exists()
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "fresh.db") as connection:
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(outboxmessage)")}
+    assert "claimed_by" in columns  # migrated to the head
