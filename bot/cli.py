@@ -80,6 +80,20 @@ async def import_cli(settings: Settings, path: Path, *, dry_run: bool, assume_ye
     return 1 if result.failed else 0
 
 
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    """`fof-bot run [--worker] [--no-migrate]`: the runner's exit status."""
+    from bot.runner import run
+    from storage.startup import NotMigrated
+
+    token = settings.require_token()
+    try:
+        return asyncio.run(run(settings, token, worker=args.worker,
+                               migrate=not args.no_migrate))
+    except NotMigrated as error:
+        print(f"fof-bot run: {error}", file=sys.stderr)
+        return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -90,11 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         setup_logging(settings.log_level, _secrets(settings))
         if args.command == "run":
-            token = settings.require_token()
-            from bot.runner import run
-
-            return asyncio.run(run(settings, token, worker=args.worker,
-                                   migrate=not args.no_migrate))
+            return _run(settings, args)
         if args.command == "db":
             from storage.startup import migrate_locked
 

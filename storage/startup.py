@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -72,6 +73,32 @@ async def startup_lock(engine: AsyncEngine, async_url: str) -> AsyncIterator[Non
         yield
 
 
+class NotMigrated(Exception):
+    """`--no-migrate` on a database that is not at the newest migration."""
+
+
+@functools.cache
+def _newest() -> frozenset[str]:
+    from alembic.script import ScriptDirectory
+
+    return frozenset(ScriptDirectory(str(db.MIGRATIONS)).get_heads())
+
+
+async def check_migrated(engine: AsyncEngine) -> None:
+    """Raise NotMigrated unless the database is at the newest migration."""
+    from alembic.runtime.migration import MigrationContext
+
+    async with engine.connect() as connection:
+        current = await connection.run_sync(
+            lambda sync: set(MigrationContext.configure(sync).get_current_heads()))
+    heads = set(_newest())
+    if current != heads:
+        found = ", ".join(sorted(current)) or "none"
+        raise NotMigrated(f"the database is not migrated (revision {found}, newest "
+                          f"{', '.join(sorted(heads))}): run `fof-bot db upgrade` first, or "
+                          "start without --no-migrate")
+
+
 async def prepare(engine: AsyncEngine, async_url: str, *, admin_ids: list[int], now: datetime,
                   migrate: bool = True) -> None:
     """Migrate (unless told not to), bootstrap administrators, note the first start: locked."""
@@ -79,6 +106,8 @@ async def prepare(engine: AsyncEngine, async_url: str, *, admin_ids: list[int], 
     async with startup_lock(engine, async_url):
         if migrate:
             await db.upgrade(async_url)
+        else:
+            await check_migrated(engine)
         async with sessions.begin() as session:
             await ensure_admins(session, admin_ids, at=now)
             await runs.note_first_start(session, now)

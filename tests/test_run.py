@@ -75,3 +75,15 @@ def test_db_upgrade_migrates_under_the_start_up_lock(tmp_path, monkeypatch):
     with sqlite3.connect(tmp_path / "fresh.db") as connection:
         columns = {row[1] for row in connection.execute("PRAGMA table_info(outboxmessage)")}
     assert "claimed_by" in columns  # migrated to the head
+
+
+def test_run_no_migrate_on_a_database_never_migrated_says_so_in_one_line(tmp_path):
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "FOF_TELEGRAM_TOKEN": TOKEN,
+           "FOF_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
+    done = subprocess.run([sys.executable, "-m", "bot", "run", "--worker", "--no-migrate"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "fof-bot run: the database is not migrated (revision none, newest "
+        + done.stderr.split("newest ")[1].split(")")[0]
+        + "): run `fof-bot db upgrade` first, or start without --no-migrate"]
