@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint run clean
+.PHONY: demo test test-sqlite bench lint run clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,8 +15,15 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/fof-bot demo
 
+# The suite on SQLite, then on a throwaway PostgreSQL server that tests/pg_server.py starts
+# (installing Debian's postgresql package when missing and possible) and stops; where
+# PostgreSQL cannot be had it says so in one loud line and runs SQLite only.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m tests.pg_server
+
+# The suite on SQLite only (quicker while working).
+test-sqlite: $(STAMP)
+	$(BIN)/python -m pytest -x -q
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
@@ -28,4 +35,4 @@ run: $(STAMP)
 	$(BIN)/fof-bot run
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache
+	rm -rf $(VENV) demo-output .pytest_cache .build

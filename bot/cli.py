@@ -21,13 +21,20 @@ def _parser() -> argparse.ArgumentParser:
         prog="fof-bot", description="Friends of the Forum assistant (GFMD)."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    run = commands.add_parser("run", help="run the bot, the scheduler and the delivery worker")
-    run.add_argument("--webhook", metavar="URL",
-                     help="take updates by webhook at this public https URL, not long polling")
-    run.add_argument("--listen", metavar="HOST",
-                     help="with --webhook: where the HTTP front listens (default FOF_HTTP_HOST)")
-    run.add_argument("--port", type=int, metavar="N",
-                     help="with --webhook: the HTTP front's port (default FOF_HTTP_PORT, 8443)")
+    running = commands.add_parser("run",
+                                  help="run the bot, the scheduler and the delivery worker")
+    running.add_argument("--webhook", metavar="URL",
+                         help="take updates by webhook at this public https URL, not polling")
+    running.add_argument("--listen", metavar="HOST",
+                         help="with --webhook: where the HTTP front listens "
+                              "(default FOF_HTTP_HOST)")
+    running.add_argument("--port", type=int, metavar="N",
+                         help="with --webhook: the HTTP front's port (default FOF_HTTP_PORT, "
+                              "8443)")
+    running.add_argument("--worker", action="store_true",
+                         help="the scheduler and the delivery worker only, no Telegram updates")
+    running.add_argument("--no-migrate", action="store_true",
+                         help="do not migrate the database (run `fof-bot db upgrade` first)")
     demo = commands.add_parser("demo", help="the whole product offline on sample data")
     demo.add_argument("--interactive", action="store_true", help="chat with the bot yourself")
     demo.add_argument("--dir", type=Path, default=Path("demo-output"),
@@ -63,6 +70,9 @@ def _webhook(settings: Settings, args: argparse.Namespace):
     """`run --webhook URL [--listen HOST] [--port N]`, checked; None for long polling."""
     from bot.http.webhook import webhook_options
 
+    if args.worker and args.webhook:
+        raise ConfigError("--worker takes no Telegram updates: leave out --webhook, or run the "
+                          "webhook in another instance")
     return webhook_options(settings, args.webhook, args.listen, args.port)
 
 
@@ -114,6 +124,20 @@ def _reader_gone() -> int:
     return 0
 
 
+def _run(settings: Settings, args: argparse.Namespace, hook) -> int:
+    """`fof-bot run [--webhook URL ...] [--worker] [--no-migrate]`: the runner's exit status."""
+    from bot.runner import run
+    from storage.startup import NotMigrated
+
+    token = settings.require_token()
+    try:
+        return asyncio.run(run(settings, token, hook, worker=args.worker,
+                               migrate=not args.no_migrate))
+    except NotMigrated as error:
+        print(f"fof-bot run: {error}", file=sys.stderr)
+        return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     secrets: list[str] = []
@@ -128,15 +152,11 @@ def main(argv: list[str] | None = None) -> int:
         secrets += [hook.secret] if hook else []
         setup_logging(settings.log_level, secrets)
         if args.command == "run":
-            token = settings.require_token()
-            from bot.runner import run
-
-            asyncio.run(run(settings, token, hook))
-            return 0
+            return _run(settings, args, hook)
         if args.command == "db":
-            from storage.db import upgrade_sync
+            from storage.startup import migrate_locked
 
-            upgrade_sync(settings.async_database_url)
+            asyncio.run(migrate_locked(settings.async_database_url))
             print("database is up to date")
             return 0
         if args.command == "import":

@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     # Declared after public_url: its check reads public_url (validated in field order).
     secret_key: SecretStr | None = Field(default=None, validate_default=True)
     webhook_secret: SecretStr | None = None
+    # how long a claimed outbox batch stays with its instance unless renewed (several instances)
+    delivery_lease_seconds: float = Field(default=60, ge=1, le=3600)
 
     @field_validator("telegram_api_url")
     @classmethod

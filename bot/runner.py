@@ -1,5 +1,9 @@
 """`fof-bot run`: the bot (long polling or a webhook), the scheduler, the delivery worker and the
-HTTP front (bot/http/) on one loop."""
+HTTP front (bot/http/) on one loop.
+
+`--worker`: the scheduler and the delivery worker only, no Telegram updates (any number of
+workers beside one poller or webhook); `--no-migrate`: `fof-bot db upgrade` migrates instead.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,14 @@ import asyncio
 import logging
 import signal
 
+from telegram.ext import Application
+
 from bot.app import build_application
 from bot.clock import Clock
 from bot.config import Settings
 from bot.http import webhook
 from bot.http.server import http_front
+from bot.instance import PollingGuard
 from bot.scheduling import start_background
 from bot.services import open_services
 from bot.startup import announce, initialize_bot
@@ -20,32 +27,35 @@ from handlers.menus import set_bot_commands
 log = logging.getLogger(__name__)
 
 
-async def run(settings: Settings, token: str, hook: webhook.Webhook | None = None) -> None:
-    """Run until SIGINT or SIGTERM, then stop every part cleanly."""
+async def run(settings: Settings, token: str, hook: webhook.Webhook | None = None, *,
+              worker: bool = False, migrate: bool = True) -> int:
+    """Run until SIGINT or SIGTERM, then stop every part cleanly; the exit status (2 when
+    another program polls the same token)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
 
-    async with open_services(settings, Clock()) as services:
+    polling = PollingGuard(stop)
+    async with open_services(settings, Clock(), migrate=migrate) as services:
         application = build_application(services, token=token)
         await initialize_bot(application, settings)  # a rejected token: one line, exit 2
-        # Bound now: a port in use stops the program before anything starts.
-        front = http_front(services, application=application, hook=hook)
+        # Bound now: a port in use stops the program before anything starts. A worker serves
+        # /healthz and the feeds (when FOF_HTTP_PORT is set) but takes no updates.
+        front = http_front(services, application=None if worker else application, hook=hook)
         # run_polling() would own the loop; we share it with the scheduler, so drive it by hand.
         async with application:
             if hook is not None:  # before start: a URL Telegram refuses stops us cleanly
                 await webhook.register(application, hook)
             await application.start()
-            if hook is None:
-                assert application.updater is not None
-                await application.updater.start_polling()
-            await set_bot_commands(application)
+            if not worker:
+                await _take_updates(application, polling if hook is None else None)
             background = await start_background(services, application)
             await announce(services)  # the settings line; a WARNING if mail cannot be sent
             if front is not None:
                 await front.start(background)
-            log.info("bot @%s is running; stop with Ctrl+C", application.bot.username)
+            log.info("%s @%s is running; stop with Ctrl+C",
+                     "worker for" if worker else "bot", application.bot.username)
             await stop.wait()
             log.info("stopping")
             if front is not None:
@@ -55,3 +65,12 @@ async def run(settings: Settings, token: str, hook: webhook.Webhook | None = Non
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
             await application.stop()
+    return polling.exit_status
+
+
+async def _take_updates(application: Application, polling: PollingGuard | None) -> None:
+    """Long polling (guarded against a second poller on the token), or the webhook's queue."""
+    if polling is not None:
+        assert application.updater is not None
+        await application.updater.start_polling(error_callback=polling)
+    await set_bot_commands(application)

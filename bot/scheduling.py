@@ -13,7 +13,11 @@ Jobs:
 - delivery: the outbox worker, every 15 seconds, and at once after a sweep or digest adds mail.
 
 A digest missed while the bot was down runs at start when it is at most FOF_DIGEST_CATCHUP_HOURS
-late, and is otherwise skipped with a log line (a Monday digest on Wednesday would mislead).
+late, and is otherwise skipped with a log line (a Monday digest on Wednesday would mislead). One
+due before the database's first start is never caught up.
+
+Several instances: each digest run is claimed in `ScheduledRun` before it is built (one instance
+builds it); the outbox leases rows to one instance at a time (`bot/mail/delivery.py`).
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ SWEEP_INTERVAL = timedelta(minutes=1)
 DELIVERY_INTERVAL = timedelta(seconds=15)
 STOP_TIMEOUT = 30.0  # seconds to let a running job finish at shutdown before cancelling it
 LOOKBACK = timedelta(days=32)  # how far back to look for a missed digest (a monthly schedule)
+# How long a claimed digest run may take to build before another instance may take it over.
+BUILD_CLAIM = timedelta(minutes=10)
 
 
 def daily_schedule(line: str) -> str:
@@ -75,9 +81,10 @@ def last_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:
     return last.astimezone(UTC) if last is not None else None
 
 
-async def _already_ran(services: Services, job: str, scheduled_for: datetime) -> bool:
+async def _already_ran(services: Services, job: str, scheduled_for: datetime,
+                       now: datetime | None = None) -> bool:
     async with services.sessions() as session:
-        return await runs.already_ran(session, job, scheduled_for)
+        return await runs.already_ran(session, job, scheduled_for, now)
 
 
 async def _record_run(services: Services, job: str, scheduled_for: datetime, now: datetime,
@@ -87,45 +94,85 @@ async def _record_run(services: Services, job: str, scheduled_for: datetime, now
                           outcome=outcome)
 
 
+async def _claim_run(services: Services, job: str, scheduled_for: datetime,
+                     now: datetime) -> bool:
+    async with services.sessions.begin() as session:
+        return await runs.claim(session, job=job, scheduled_for=scheduled_for, now=now,
+                                owner=services.instance, lease=BUILD_CLAIM)
+
+
 async def run_digest(services: Services, now: datetime, job: str = DIGEST_JOB
                      ) -> digest.DigestReport | None:
-    """The scheduled digest for the fire time just passed; None if that run already happened.
+    """The scheduled digest for the fire time just passed; None if that run already happened
+    or another instance is building it.
 
-    The run is recorded after the digests are queued: a crash in between reruns it, and the
-    digest keys make the rerun add nothing.
+    The run is claimed (its row inserted) before it is built, so one instance of several builds
+    it; the claim is finished after the digests are queued. A crash in between leaves a claim
+    that runs out after BUILD_CLAIM: a later start catches the run up, and the digest keys make
+    the rerun add nothing already queued.
     """
     trigger, frequencies = digest_jobs(services)[job]
     scheduled_for = last_fire_time(trigger, now) or now
-    if await _already_ran(services, job, scheduled_for):
+    if await _already_ran(services, job, scheduled_for, now):
         return None
-    report = await digest.build_digests(services, now, frequencies=frequencies)
-    await _record_run(services, job, scheduled_for, now, report.summary())
+    if not await _claim_run(services, job, scheduled_for, now):
+        return None
+    try:
+        report = await digest.build_digests(services, now, frequencies=frequencies)
+    except BaseException:
+        async with services.sessions.begin() as session:  # a later start may run it again
+            await runs.release(session, job=job, scheduled_for=scheduled_for,
+                               owner=services.instance)
+        raise
+    async with services.sessions.begin() as session:
+        await runs.finish(session, job=job, scheduled_for=scheduled_for,
+                          owner=services.instance, outcome=report.summary())
     return report
+
+
+async def _first_start(services: Services, now: datetime) -> datetime:
+    async with services.sessions() as session:
+        return await runs.first_start(session) or now
+
+
+async def _catch_up_one(services: Services, job: str, scheduled_for: datetime, now: datetime,
+                        first_start: datetime) -> str:
+    """Run or skip one missed digest; the line that says which."""
+    limit = timedelta(hours=services.settings.digest_catchup_hours)
+    late = now - scheduled_for
+    hours = late.total_seconds() / 3600
+    if scheduled_for < first_start:
+        line = (f"{job} of {scheduled_for:%Y-%m-%d %H:%M} UTC not sent: it was due before "
+                f"this database's first start ({first_start:%Y-%m-%d %H:%M} UTC)")
+        log.info("missed %s", line)
+        await _record_run(services, job, scheduled_for, now, "skipped: before the first start")
+    elif late <= limit:
+        if await run_digest(services, now, job) is None:
+            return f"{job} of {scheduled_for:%Y-%m-%d %H:%M} UTC: another instance builds it"
+        line = f"{job} of {scheduled_for:%Y-%m-%d %H:%M} UTC sent {hours:.1f} h late"
+        log.info("missed %s", line)
+    else:
+        line = (f"{job} of {scheduled_for:%Y-%m-%d %H:%M} UTC skipped: {hours:.1f} h late, "
+                f"more than FOF_DIGEST_CATCHUP_HOURS={limit.total_seconds() / 3600:g}")
+        log.warning("missed %s", line)
+        await _record_run(services, job, scheduled_for, now, "skipped: too late")
+    return line
 
 
 async def catch_up(services: Services, now: datetime) -> list[str]:
     """Run each digest missed while the bot was down if it is recent enough; else log a skip.
+    A digest due before the database's first start is never caught up (a new installation
+    does not mail everyone at its first start).
 
     Returns what was done, one line per job that had a missed run.
     """
-    limit = timedelta(hours=services.settings.digest_catchup_hours)
+    first_start = await _first_start(services, now)
     done = []
     for job, (trigger, _) in digest_jobs(services).items():
         scheduled_for = last_fire_time(trigger, now)
-        if scheduled_for is None or await _already_ran(services, job, scheduled_for):
+        if scheduled_for is None or await _already_ran(services, job, scheduled_for, now):
             continue
-        late = now - scheduled_for
-        hours = late.total_seconds() / 3600
-        if late <= limit:
-            await run_digest(services, now, job)
-            line = f"{job} of {scheduled_for:%Y-%m-%d %H:%M} UTC sent {hours:.1f} h late"
-            log.info("missed %s", line)
-        else:
-            line = (f"{job} of {scheduled_for:%Y-%m-%d %H:%M} UTC skipped: {hours:.1f} h late, "
-                    f"more than FOF_DIGEST_CATCHUP_HOURS={limit.total_seconds() / 3600:g}")
-            log.warning("missed %s", line)
-            await _record_run(services, job, scheduled_for, now, "skipped: too late")
-        done.append(line)
+        done.append(await _catch_up_one(services, job, scheduled_for, now, first_start))
     return done
 
 
@@ -204,9 +251,11 @@ def _add_jobs(background: Background, services: Services, application: Applicati
                       IntervalTrigger(seconds=int(SWEEP_INTERVAL.total_seconds())),
                       id="reminders", name="reminder sweep",
                       next_run_time=datetime.now(settings.tz))
+    # at once at start too: mail left by a stopped instance goes out without waiting a tick
     scheduler.add_job(_job(background, services, "delivery", deliver),
                       IntervalTrigger(seconds=int(DELIVERY_INTERVAL.total_seconds())),
-                      id="delivery", name="delivery worker")
+                      id="delivery", name="delivery worker",
+                      next_run_time=datetime.now(settings.tz))
 
 
 async def start_background(services: Services, application: Application) -> Background:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
 from bot.config import Settings
-from storage import db
-from storage.people import ensure_admins
+from bot.instance import instance_id
+from storage import db, startup
 
 
 @dataclass
@@ -21,6 +21,8 @@ class Services:
     clock: Clock
     engine: AsyncEngine
     sessions: db.SessionFactory
+    # who this process is, in claims and leases shared with other instances
+    instance: str = field(default_factory=instance_id)
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -34,19 +36,18 @@ class Services:
 async def open_services(
     settings: Settings, clock: Clock, *, migrate: bool = True
 ) -> AsyncIterator[Services]:
-    """Migrate the database, bootstrap administrators, and close everything afterwards.
+    """Migrate the database, bootstrap administrators (both under the start-up lock: several
+    instances may start together), and close everything afterwards.
 
     A database that cannot be opened or written raises `storage.db.DatabaseUnusable` (one
     line) before anything else happens.
     """
-    if migrate:
-        await db.upgrade(settings.async_database_url)
     engine = db.create_engine(settings.async_database_url)
     services = Services(settings, clock, engine, db.session_factory(engine))
     try:
         with db.first_contact():
-            async with services.sessions.begin() as session:
-                await ensure_admins(session, settings.admin_ids, at=clock.now())
+            await startup.prepare(engine, settings.async_database_url,
+                                  admin_ids=settings.admin_ids, now=clock.now(), migrate=migrate)
         yield services
     finally:
         await engine.dispose()

@@ -263,13 +263,16 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = _utc(index=True)
     claimed_until: datetime | None = _utc(default=None)
+    claimed_by: str | None = Field(default=None, max_length=80)  # the instance holding the lease
     last_error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = _utc()
     sent_at: datetime | None = _utc(default=None)
 
 
 class ScheduledRun(SQLModel, table=True):
-    """A scheduled job run that happened (digest per fire time), so downtime is noticed."""
+    """A scheduled job run (digest per fire time), claimed before it is built so that one
+    instance builds it; `claimed_until` is set while it is being built (None once done).
+    The row of job `first-start` notes when the database was first used."""
 
     __table_args__ = (UniqueConstraint("job", "scheduled_for"),)
 
@@ -278,6 +281,8 @@ class ScheduledRun(SQLModel, table=True):
     scheduled_for: datetime = _utc()
     ran_at: datetime = _utc()
     outcome: str = Field(default="", max_length=200)
+    claimed_by: str | None = Field(default=None, max_length=80)
+    claimed_until: datetime | None = _utc(default=None)
 
 
 class CalendarFeed(SQLModel, table=True):

@@ -81,11 +81,14 @@ class Failure:
     at: datetime | None
 
 
-def _due(now: datetime, channels: Iterable[str]):
+def _due(now: datetime, channels: Iterable[str], lease_now: datetime | None = None):
+    """Pending, due at `now`, and not leased at `lease_now` (the current time; default `now`)."""
+    lease_now = now if lease_now is None else lease_now
     return (
         col(OutboxMessage.status) == OutboxStatus.PENDING,
         col(OutboxMessage.next_attempt_at) <= now,
-        or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) <= now),
+        or_(col(OutboxMessage.claimed_until).is_(None),
+            col(OutboxMessage.claimed_until) <= lease_now),
         col(OutboxMessage.channel).in_(list(channels)),
     )
 
@@ -103,18 +106,23 @@ async def claim_due(
     lease: timedelta,
     limit: int,
     channels: Iterable[str] = (Channel.EMAIL,),
+    owner: str | None = None,
+    leased_at: datetime | None = None,
 ) -> list[OutboxRow]:
-    """Lease up to `limit` due rows to the caller until now + lease.
+    """Lease up to `limit` rows due at `now` to `owner` until leased_at + lease.
 
+    `leased_at` is the current time (default `now`): a lease is free once it has run out then.
     The caller commits right away and sends outside the transaction: a crash before the result is
     recorded lets the lease run out and the row is sent again (at worst a resend, never a loss).
-    On PostgreSQL, SKIP LOCKED keeps two workers off the same rows; the conditional UPDATE does
-    the same job on SQLite.
+    On PostgreSQL, FOR UPDATE SKIP LOCKED keeps two workers off the same rows without waiting;
+    the conditional UPDATE does the same job on SQLite (whose writers take turns).
     """
     channels = list(channels)
+    leased_at = now if leased_at is None else leased_at
+    due = _due(now, channels, leased_at)
     candidates = await session.exec(
         select(OutboxMessage.id)
-        .where(*_due(now, channels))
+        .where(*due)
         .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -124,8 +132,8 @@ async def claim_due(
         return []
     claimed = await session.exec(  # type: ignore[call-overload]
         update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(ids), *_due(now, channels))
-        .values(claimed_until=now + lease)
+        .where(col(OutboxMessage.id).in_(ids), *due)
+        .values(claimed_until=leased_at + lease, claimed_by=owner)
         .returning(OutboxMessage.id)
     )
     claimed_ids = [row[0] for row in claimed.all()]
@@ -142,11 +150,29 @@ async def claim_due(
     ]
 
 
+async def renew(session: AsyncSession, row_ids: Iterable[int], *, owner: str | None,
+                until: datetime) -> int:
+    """Extend the lease of rows this owner still holds (a long batch keeps its rows)."""
+    ids = list(row_ids)
+    if not ids:
+        return 0
+    result = await session.exec(  # type: ignore[call-overload]
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(ids),
+               col(OutboxMessage.status) == OutboxStatus.PENDING,
+               col(OutboxMessage.claimed_by) == owner if owner is not None
+               else col(OutboxMessage.claimed_by).is_(None))
+        .values(claimed_until=until)
+    )
+    return int(result.rowcount)
+
+
 async def mark_sent(session: AsyncSession, row_id: int, *, now: datetime) -> None:
     await session.exec(  # type: ignore[call-overload]
         update(OutboxMessage)
         .where(col(OutboxMessage.id) == row_id)
-        .values(status=OutboxStatus.SENT, sent_at=now, claimed_until=None, last_error=None,
+        .values(status=OutboxStatus.SENT, sent_at=now, claimed_until=None, claimed_by=None,
+                last_error=None,
                 attempts=OutboxMessage.attempts + 1)
     )
 
@@ -157,7 +183,8 @@ async def mark_retry(
     await session.exec(  # type: ignore[call-overload]
         update(OutboxMessage)
         .where(col(OutboxMessage.id) == row_id)
-        .values(next_attempt_at=next_attempt_at, claimed_until=None, last_error=error[:2000],
+        .values(next_attempt_at=next_attempt_at, claimed_until=None, claimed_by=None,
+                last_error=error[:2000],
                 attempts=OutboxMessage.attempts + 1)
     )
 
@@ -167,7 +194,8 @@ async def mark_failed(session: AsyncSession, row_id: int, *, error: str) -> None
     await session.exec(  # type: ignore[call-overload]
         update(OutboxMessage)
         .where(col(OutboxMessage.id) == row_id)
-        .values(status=OutboxStatus.FAILED, claimed_until=None, last_error=error[:2000],
+        .values(status=OutboxStatus.FAILED, claimed_until=None, claimed_by=None,
+                last_error=error[:2000],
                 attempts=OutboxMessage.attempts + 1)
     )
 
@@ -177,7 +205,7 @@ async def release(session: AsyncSession, row_ids: Iterable[int]) -> None:
     await session.exec(  # type: ignore[call-overload]
         update(OutboxMessage)
         .where(col(OutboxMessage.id).in_(list(row_ids)))
-        .values(claimed_until=None)
+        .values(claimed_until=None, claimed_by=None)
     )
 
 

@@ -1,9 +1,13 @@
-"""Shared fixtures: a migrated SQLite database, a set clock, the real Application offline,
-and a real SMTP server on 127.0.0.1."""
+"""Shared fixtures: a migrated database, a set clock, the real Application offline, and a real
+SMTP server on 127.0.0.1.
+
+The database is SQLite (a migrated file copied per test) unless FOF_TEST_PG_URL names a
+PostgreSQL server (`postgresql://postgres@127.0.0.1:5432/postgres`): then every test gets a
+database of its own there, created from a migrated template (`make test` runs both).
+"""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +20,7 @@ from bot.config import Settings, load_settings
 from bot.mailsink import MailSink
 from bot.offline import OfflineBot, OfflineRequest, user
 from bot.services import Services, open_services
-from storage import db
+from tests.databases import BACKEND, PgDatabases, SqliteDatabases
 
 # Monday 2 July 2007, 09:00 in Brussels: a week before the first Global Forum.
 DEMO_NOW = datetime(2007, 7, 2, 7, 0, tzinfo=UTC)
@@ -27,20 +31,55 @@ STRANGER = user(900999, "Stranger")
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never read the developer's FOF_ variables."""
+    """Tests never read the developer's FOF_ variables (FOF_TEST_ ones choose the database)."""
     import os
 
     for name in list(os.environ):
-        if name.startswith("FOF_"):
+        if name.startswith("FOF_") and not name.startswith("FOF_TEST_"):
             monkeypatch.delenv(name)
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"database: {BACKEND}"
+
+
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated database file, copied for each test (migrating takes longer than copying)."""
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    db.upgrade_sync(f"sqlite+aiosqlite:///{path}")
-    return path
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """Makes test databases from one migrated template (migrating takes longer than copying)."""
+    if BACKEND == "postgresql":
+        made = PgDatabases()
+        made.create_template()
+        yield made
+        made.drop_all()
+    else:
+        made = SqliteDatabases(tmp_path_factory.mktemp("template"))
+        made.create_template()
+        yield made
+
+
+def _new_database(databases, tmp_path: Path, *, migrated: bool) -> str:
+    if isinstance(databases, PgDatabases):
+        return databases.create(migrated=migrated)
+    return databases.create(tmp_path, migrated=migrated)
+
+
+@pytest.fixture
+def database_url(databases, tmp_path: Path) -> Iterator[str]:
+    """A migrated database of this test's own (a plain sqlite:/// or postgresql:// URL)."""
+    url = _new_database(databases, tmp_path, migrated=True)
+    yield url
+    if isinstance(databases, PgDatabases):
+        databases.drop(url)
+
+
+@pytest.fixture
+def empty_database_url(databases, tmp_path: Path) -> Iterator[str]:
+    """An empty database (no tables yet) of this test's own."""
+    url = _new_database(databases, tmp_path / "empty", migrated=False) \
+        if BACKEND == "postgresql" else f"sqlite:///{tmp_path / 'empty.db'}"
+    yield url
+    if isinstance(databases, PgDatabases):
+        databases.drop(url)
 
 
 @pytest.fixture
@@ -50,12 +89,10 @@ def mail_sink(tmp_path: Path) -> Iterator[MailSink]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, migrated_template: Path, mail_sink: MailSink) -> Settings:
-    database = tmp_path / "fof.db"
-    shutil.copy(migrated_template, database)
+def settings(database_url: str, mail_sink: MailSink) -> Settings:
     return load_settings(
         _env_file=None,
-        database_url=f"sqlite:///{database}",
+        database_url=database_url,
         admin_ids=[ADMIN_ID],
         mail_from="secretariat@gfmd.example",
         smtp_host="127.0.0.1",

@@ -12,10 +12,13 @@ from bot.offline import BOT_USER
 
 class FakeBotApi:
     """`reject_token=True` answers every call as Telegram answers a revoked token (401);
-    `not_an_api=True` answers as a web server that is no Bot API (a 404 page in HTML)."""
+    `not_an_api=True` answers as a web server that is no Bot API (a 404 page in HTML);
+    `conflict=True` answers getUpdates as when another poller holds the token (409)."""
 
-    def __init__(self, *, reject_token: bool = False, not_an_api: bool = False) -> None:
+    def __init__(self, *, reject_token: bool = False, not_an_api: bool = False,
+                 conflict: bool = False) -> None:
         self.paths: list[str] = []
+        self.conflict = conflict  # getUpdates answers 409, as when another poller has the token
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -38,6 +41,11 @@ class FakeBotApi:
                     return
                 if method == "getMe":
                     result: object = BOT_USER
+                elif method == "getUpdates" and api.conflict:
+                    self._answer(409, {"ok": False, "error_code": 409, "description":
+                                       "Conflict: terminated by other getUpdates request; make "
+                                       "sure that only one bot instance is running"})
+                    return
                 elif method == "getUpdates":
                     time.sleep(0.05)  # a short long-poll
                     result = []

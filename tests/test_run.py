@@ -30,9 +30,10 @@ def test_run_polls_the_configured_api_stops_on_sigterm_and_never_logs_the_token(
             "FOF_ADMIN_IDS": "42",
             "FOF_TIMEZONE": "Europe/Brussels",
         }
+        log = (tmp_path / "run.log").open("w")  # not a pipe: DEBUG output would fill it
         process = subprocess.Popen(
             [sys.executable, "-m", "bot", "run"],
-            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
         )
         deadline = time.monotonic() + 60
         while "getUpdates" not in api.methods() and time.monotonic() < deadline:
@@ -40,7 +41,9 @@ def test_run_polls_the_configured_api_stops_on_sigterm_and_never_logs_the_token(
                 break
             time.sleep(0.1)
         process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=60)
+        process.wait(timeout=60)
+        log.close()
+        output = (tmp_path / "run.log").read_text()
     assert "getUpdates" in api.methods(), output
     assert all(f"/bot{TOKEN}/" in path for path in api.paths)  # the token went to the API only
     assert process.returncode == 0, output
@@ -59,3 +62,47 @@ def test_run_polls_the_configured_api_stops_on_sigterm_and_never_logs_the_token(
     assert f"cannot reach mail server 127.0.0.1:{smtp_port}: connection refused" in warning
     assert output.index("settings: ") < output.index("is running")
     assert output.index("settings: ") < output.index("cannot reach mail server")
+
+def test_run_flags_reach_the_runner_and_its_status_is_the_exit_status(monkeypatch):
+    import bot.runner
+    from bot.cli import main
+
+    seen = {}
+
+    async def fake_run(settings, token, hook=None, *, worker=False, migrate=True) -> int:
+        seen.update(token=token, worker=worker, migrate=migrate)
+        return 2  # as after a 409 Conflict
+
+    monkeypatch.setattr(bot.runner, "run", fake_run)
+    monkeypatch.setenv("FOF_TELEGRAM_TOKEN", TOKEN)
+    monkeypatch.setenv("FOF_DATABASE_URL", "sqlite:///unused.db")
+    assert main(["run", "--worker", "--no-migrate"]) == 2
+    assert seen == {"token": TOKEN, "worker": True, "migrate": False}
+    assert main(["run"]) == 2 and seen["worker"] is False and seen["migrate"] is True
+
+
+def test_db_upgrade_migrates_under_the_start_up_lock(tmp_path, monkeypatch):
+    from bot.cli import main
+    from storage.startup import lock_path
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    monkeypatch.setenv("FOF_DATABASE_URL", url)
+    assert main(["db", "upgrade"]) == 0
+    assert lock_path(f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}").exists()
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "fresh.db") as connection:
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(outboxmessage)")}
+    assert "claimed_by" in columns  # migrated to the head
+
+
+def test_run_no_migrate_on_a_database_never_migrated_says_so_in_one_line(tmp_path):
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "FOF_TELEGRAM_TOKEN": TOKEN,
+           "FOF_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
+    done = subprocess.run([sys.executable, "-m", "bot", "run", "--worker", "--no-migrate"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "fof-bot run: the database is not migrated (revision none, newest "
+        + done.stderr.split("newest ")[1].split(")")[0]
+        + "): run `fof-bot db upgrade` first, or start without --no-migrate"]

@@ -6,13 +6,18 @@ the worker (`deliver_due`) owns the policy of `bot.mail.outcomes`: backoff with 
 24 hours, then the row is parked as failed with the server's answer, visible in /outbox and
 `fof-bot outbox`, never dropped.
 
-Crash safety: rows are leased (`claimed_until`) and the lease is committed before anything is
-sent; results are recorded one by one as they come. A crash in between lets the lease expire
-and the row is sent again: at worst a resend (with the same Message-ID), never a loss.
+Crash safety and several instances: rows are leased to this instance (`claimed_by`,
+`claimed_until`: FOF_DELIVERY_LEASE_SECONDS, 60 s by default) and the lease is committed before
+anything is sent; it is renewed every third of its length while the batch is sending, and
+results are recorded one by one as they come. An instance that dies stops renewing: its
+unrecorded rows are free again once the lease runs out, and another instance sends them (at
+worst a resend of the batch in flight, with the same Message-ID, never a loss).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -29,9 +34,56 @@ from storage.outbox import OutboxRow
 log = logging.getLogger(__name__)
 
 BATCH = 50  # rows claimed per transaction
-# Longer than the slowest batch (50 rows / 3 connections x 30 s timeout = 500 s), so a live
-# worker never loses its lease; a crashed worker's rows are sent again once it runs out.
-LEASE = timedelta(minutes=15)
+# The default lease (FOF_DELIVERY_LEASE_SECONDS): short, because it is renewed while a batch is
+# sending; a killed instance's rows go to another instance within a lease and a delivery tick.
+LEASE = timedelta(seconds=60)
+
+
+def lease_of(services: Services) -> timedelta:
+    return timedelta(seconds=services.settings.delivery_lease_seconds)
+
+
+async def _keep_leases(services: Services, held: set[int], now: datetime) -> None:
+    """Renew the lease of the rows still held (not yet recorded) until cancelled."""
+    lease = lease_of(services)
+    while True:
+        await asyncio.sleep(lease.total_seconds() / 3)
+        ids = list(held)
+        if not ids:
+            continue
+        try:
+            async with services.sessions.begin() as session:
+                await outbox.renew(session, ids, owner=services.instance,
+                                   until=max(now, services.now()) + lease)
+        except Exception:  # a failed renewal only risks a resend; the batch goes on
+            log.warning("could not renew the lease of %d outbox rows", len(ids), exc_info=True)
+
+
+async def _send_rows(services: Services, rows: list[OutboxRow], telegram_bot, on_result,
+                     now: datetime) -> ServerSeen | None:
+    """Send one claimed batch (email over reused connections, Telegram one by one); what the
+    batch found of the mail server, when it had email."""
+    held = {row.id for row in rows}
+
+    async def recorded(row: OutboxRow, result: Result) -> None:
+        await on_result(row, result)
+        held.discard(row.id)
+
+    renewing = asyncio.create_task(_keep_leases(services, held, now))
+    seen = None
+    try:
+        email_rows = [r for r in rows if r.channel == Channel.EMAIL]
+        # Cancelled mid-batch (shutdown): unsent rows keep their lease and go out after it.
+        if email_rows:
+            seen = await send_batch(services.settings, email_rows, on_result=recorded)
+        for row in rows:  # one by one: PTB's rate limiter paces them
+            if row.channel == Channel.TELEGRAM:
+                await recorded(row, await telegram.send(telegram_bot, row))
+    finally:
+        renewing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await renewing
+    return seen
 
 
 async def _record(services: Services, row: OutboxRow, result: Result, now: datetime,
@@ -90,19 +142,17 @@ async def deliver_due(
     while remaining is None or remaining > 0:
         size = BATCH if remaining is None else min(BATCH, remaining)
         async with services.sessions.begin() as session:
-            rows = await outbox.claim_due(session, now=now, lease=LEASE, limit=size,
-                                          channels=channels)
+            rows = await outbox.claim_due(session, now=now, lease=lease_of(services),
+                                          limit=size, channels=channels,
+                                          owner=services.instance,
+                                          leased_at=max(now, services.now()))
         if not rows:
             break
         if remaining is not None:
             remaining -= len(rows)
-        email_rows = [r for r in rows if r.channel == Channel.EMAIL]
-        # Cancelled mid-batch (shutdown): unsent rows keep their lease and go out after it.
-        if email_rows:
-            servers.append(await send_batch(services.settings, email_rows, on_result=on_result))
-        for row in rows:  # one by one: PTB's rate limiter paces them
-            if row.channel == Channel.TELEGRAM:
-                await on_result(row, await telegram.send(telegram_bot, row))
+        seen = await _send_rows(services, rows, telegram_bot, on_result, now)
+        if seen is not None:
+            servers.append(seen)
     await reachability.after_delivery(services, now, servers)
     if report.attempted:
         log.info("delivery: %d sent, %d to retry, %d failed", report.sent, report.retry,

@@ -13,7 +13,7 @@ from alembic import op
 import storage.types  # noqa: F401  (the models' UTCDateTime)
 
 revision: str = '0005'
-down_revision: str | None = '0003'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
