@@ -131,6 +131,10 @@ class Exchange:
                 found.append(f"{call.method} of {len(call.text)} characters")
             if call.method == "answerCallbackQuery" and len(call.text) > 200:
                 found.append(f"a callback answer of {len(call.text)} characters")
+            if call.method == "sendDocument" and len(call.text) > 1024:
+                found.append(f"a caption of {len(call.text)} characters")
+            found += [f"a button without a label: {data!r}" for label, data in call.buttons
+                      if not label.strip()]
             if call.params.get("parse_mode") == "HTML" and call.text:
                 problem = html_problem(call.text)
                 if problem:

@@ -8,8 +8,10 @@ Whatever the input (tests/roles.py defines the forms of a reply):
   handler takes);
 - no handler raises: the Application's error handler (handlers.common.on_error) never fires;
 - every reply is valid Telegram HTML within Telegram's limits;
-- an invalid input (a reply with an error form) changes nothing in the database, and a command
-  that only reads changes nothing whatever its arguments.
+- an invalid input (a reply with an error form) changes nothing in the database; nor does a
+  command from someone its registry row does not allow, nor one that only reads;
+- no reply shows a contact's email in a group or to someone neither linked nor administrator;
+- /digest with typed arguments other than `preview` queues no mail (issue 8, point 1).
 
 Each test shares one database across its examples: every example compares the database before
 and after itself, so what earlier examples changed does not matter. pytest-asyncio runs an
@@ -28,6 +30,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, assume, example, given, settings
 from hypothesis import strategies as st
 from sqlmodel import delete
+from telegram.ext import CommandHandler
 
 from bot import importer
 from bot.clock import FixedClock
@@ -35,6 +38,7 @@ from bot.offline import OfflineBot
 from bot.ops import people as people_ops
 from bot.services import Services
 from handlers.commands import EVERYONE, LINKED
+from handlers.common import esc
 from handlers.registry import BUTTONS, BY_NAME, COMMANDS
 from storage.models import Member, OutboxMessage
 from storage.people import Viewer
@@ -51,6 +55,7 @@ from tests.roles import (
     document_update,
     exchange,
     handled,
+    html_problem,
     text_update,
 )
 
@@ -424,3 +429,37 @@ async def test_random_csv_files_to_the_import(world, content, confirm):
                               Member.active == True)  # noqa: E712
         assert present or f"line {row.line}" in result.text, (row, result.texts)
 
+
+
+# --- the checks themselves -----------------------------------------------------------------
+
+
+@examples(100)
+@given(text=st.text())
+def test_escaped_text_is_telegram_html(text):
+    assert html_problem(f"<b>{esc(text)}</b>") is None
+
+
+def test_the_html_check_finds_what_telegram_refuses():
+    assert html_problem("<b>Members</b> (3) &amp; <i>more</i> &lt;x&gt; &#8212;") is None
+    assert html_problem('<a href="https://example.org/?a=1">x</a>') is None
+    for broken in ("a < b", "<script>x</script>", "<b>open", "</i>", "<b><i>x</b></i>",
+                   "Tom & Jerry", "&nbsp;", "1 > 0"):
+        assert html_problem(broken) is not None, broken
+
+
+async def test_an_unhandled_error_is_seen(world):
+    """The error recorder sees what reaches handlers.common.on_error, and the check fails."""
+    async def boom(update, context):
+        raise RuntimeError("boom")
+
+    handler = CommandHandler("boom", boom)
+    world.bot.app.add_handler(handler, group=-1)
+    try:
+        before, result, after = await world.send(
+            text_update(world.bot, ROLES["admin"], "/boom", None))
+    finally:
+        world.bot.app.remove_handler(handler, group=-1)
+    assert [type(e) for e in result.errors] == [RuntimeError]
+    with pytest.raises(AssertionError, match="unhandled RuntimeError"):
+        check("/boom", before, result, after)
