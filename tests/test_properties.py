@@ -24,6 +24,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -376,6 +377,9 @@ CELLS = {
 }
 
 
+ADDED = re.compile(r"(\d+) (?:new )?members? added")
+
+
 @st.composite
 def csv_files(draw) -> bytes:
     """A CSV file as spreadsheets write them, and as they should not: random headers and rows,
@@ -406,6 +410,9 @@ def csv_files(draw) -> bytes:
 @example(content=codecs.BOM_UTF8 + "code;name;region;language\nGH;Ghana;afrika;Français\n"
          .encode(), confirm=True)
 @example(content=b"code,name\n\"GH,Ghana\n", confirm=True)
+# A row the database refuses half-way (the Telegram id is Ana's): not imported, and not counted.
+@example(content=b"code,name,focal_email,focal_name,focal_telegram_id\n"
+                 b"SN,Senegal,kofi@example.org,Kofi Mensah,5001\n", confirm=True)
 async def test_random_csv_files_to_the_import(world, content, confirm):
     admin = ROLES["admin"]
     before, result, after = await world.send(
@@ -414,7 +421,6 @@ async def test_random_csv_files_to_the_import(world, content, confirm):
     assert after == before, ("checking a file wrote", result.texts)
     tokens = [d for call in result.calls for d in callback_data(call) if d.startswith("imp:")]
     if not tokens:
-        assert any("Nothing was imported." in t for t in result.texts), result.texts
         return
     choice = next(t for t in tokens if t != "imp:no") if confirm else "imp:no"
     before, result, after = await world.send(button_update(world.bot, admin, choice, None))
@@ -423,11 +429,15 @@ async def test_random_csv_files_to_the_import(world, content, confirm):
     if not confirm:
         assert after == before
         return
-    # Every valid row is in, or the summary names its line.
+    # Every valid row is in, or the summary names its line; the members it says it added were.
     for row in importer.parse_csv(content).rows:
         present = await count(world.services, Member, Member.code == row.code,
                               Member.active == True)  # noqa: E712
         assert present or f"line {row.line}" in result.text, (row, result.texts)
+    stated = ADDED.search(result.text)
+    if stated:
+        added = len(after["Member"]) - len(before["Member"])
+        assert int(stated.group(1)) == added, (result.texts, f"{added} added")
 
 
 
