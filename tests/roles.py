@@ -34,7 +34,6 @@ ROLES = {"unknown": UNKNOWN, "delegate": DELEGATE, "other": OTHER, "owner": OWNE
 PRIVATE: int | None = None  # the user's own chat
 GROUP = GROUP_CHAT
 CHATS = {"private": PRIVATE, "group": GROUP}
-BELGIUM_ACTION = 3  # the seeded "Circulate the Global Forum report", owned by Belgium
 
 REPLY_METHODS = ("sendMessage", "answerCallbackQuery", "editMessageText", "sendDocument")
 OWNER_ONLY = "Only contacts of"  # bot.ops.actions: an action item changed by a non-owner
@@ -221,9 +220,6 @@ class Snapshot:
     db: dict[str, list]
     denials: list[tuple]
     changes: list[tuple]
-
-    def without_link_codes(self) -> dict[str, list]:
-        return {k: v for k, v in self.db.items() if k != "LinkCode"}
 
 
 async def snapshot(services: Services) -> Snapshot:
