@@ -12,7 +12,7 @@ from bot.dates import short_moment
 from bot.ics import meeting_calendar
 from bot.ops import calendar as ops
 from bot.ops.calendar import Scheduled
-from handlers.common import argument_text, card_owner, esc, owned, reply, reply_long
+from handlers.common import argument_text, card_owner, edit, esc, owned, reply, reply_long
 from handlers.context import BotContext
 from handlers.formatting import ANSWER_LABEL, meeting_details, meeting_line, when
 from storage.errors import Rejected
@@ -107,7 +107,7 @@ async def attend(update: Update, context: BotContext, viewer: Viewer) -> None:
         await query.answer(f"{problem} Your answer was not changed.", show_alert=True)
         return
     await query.answer(f"Saved: {ANSWER_LABEL[value]}.")
-    await query.edit_message_reply_markup(attendance_buttons(meeting, value, owner))
+    await edit(query, None, attendance_buttons(meeting, value, owner))  # the same answer twice
 
 
 async def attendance(update: Update, context: BotContext, viewer: Viewer) -> None:

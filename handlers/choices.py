@@ -14,9 +14,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 
-from handlers.common import esc, reply
+from handlers.common import edit, esc, reply
 from handlers.context import BotContext
 from storage.members import Unclear
 from storage.people import Viewer
@@ -78,11 +77,7 @@ def chooser(command: str, run: Run) -> Callable[[Update, BotContext, Viewer],
             await query.answer(EXPIRED, show_alert=True)
             return
         del kept[parsed.group(1)]  # one press: pressing again does not repeat the change
-        try:  # the question's buttons go
-            await query.edit_message_reply_markup(reply_markup=None)
-        except BadRequest as error:  # they went already (Telegram: "message is not modified")
-            if "not modified" not in error.message:
-                raise
+        await edit(query, None, None)  # the question's buttons go
         await run(update, context, viewer, {**pending["fields"], "code": parsed.group(2)})
         await query.answer()
 

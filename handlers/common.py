@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from handlers.context import BotContext
@@ -124,10 +124,20 @@ async def turn_page(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     page = int(number)
+    await edit(query, pages[page], page_buttons(token, page, len(pages), owner))
+
+
+async def edit(query: CallbackQuery, text: str | None, markup: InlineKeyboardMarkup | None
+               ) -> None:
+    """Edit the message a button sits on (its buttons only when `text` is None). Pressing the
+    option already shown asks for an identical edit, which Telegram refuses ("message is not
+    modified"): the message already says what it should, so that is no error."""
     try:
-        await query.edit_message_text(pages[page],
-                                      reply_markup=page_buttons(token, page, len(pages), owner))
-    except BadRequest as error:  # the page shown already ("1 / 3"): Telegram refuses the edit
+        if text is None:
+            await query.edit_message_reply_markup(reply_markup=markup)
+        else:
+            await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as error:
         if "not modified" not in error.message:
             raise
 
