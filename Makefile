@@ -23,7 +23,7 @@ test: $(STAMP)
 
 # The suite on SQLite only (quicker while working).
 test-sqlite: $(STAMP)
-	$(BIN)/python -m pytest -x -q
+	$(BIN)/python -m pytest -x
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench

@@ -161,8 +161,14 @@ async def test_telegram_asking_a_group_to_wait_pauses_only_that_group(running, d
     application, request, updates = running
     request.private_answered.set()
     request.fail("sendMessage", Fault(429, "Too Many Requests: retry after 1", retry_after=1))
-    await feed(application, [updates.text(GROUP_USER, "/next", GROUP_CHAT),
-                             updates.text(PRIVATE_USER, "/next")])
+    # The group first, and only once Telegram refused its answer, the private chat: which
+    # update's handler reaches Telegram first is otherwise up to the event loop.
+    await application.update_queue.put(
+        Update.de_json(updates.text(GROUP_USER, "/next", GROUP_CHAT), application.bot))
+    async with asyncio.timeout(BOUND):
+        while not any(c.method == "sendMessage" for c in request.calls):
+            await asyncio.sleep(0.01)
+    await feed(application, [updates.text(PRIVATE_USER, "/next")])
     sends = [c.chat_id for c in request.calls if c.method == "sendMessage"]
     # The group's first try was refused; the private answer went before the group's retry.
     assert sends == [GROUP_CHAT, PRIVATE_USER["id"], GROUP_CHAT]
