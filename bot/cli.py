@@ -41,7 +41,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="folder for the demo database and mail (default: demo-output)")
     database = commands.add_parser("db", help="database maintenance")
     database.add_argument("action", choices=["upgrade"], help="apply migrations")
-    importing = commands.add_parser("import", help="bulk import of members and contacts (CSV)")
+    importing = commands.add_parser(
+        "import", help="bulk import of members and contacts, or of action items (CSV)")
     importing.add_argument("file", type=Path, help="the CSV file")
     importing.add_argument("--dry-run", action="store_true", help="report only, change nothing")
     importing.add_argument("--yes", action="store_true",
@@ -78,8 +79,9 @@ def _webhook(settings: Settings, args: argparse.Namespace):
 
 async def import_cli(settings: Settings, path: Path, *, dry_run: bool, assume_yes: bool,
                      clock: Clock | None = None) -> int:
-    """`fof-bot import FILE [--dry-run] [--yes]`: 0 when everything asked for was imported."""
-    from bot.importer import parse_csv, report, summary
+    """`fof-bot import FILE [--dry-run] [--yes]`: 0 when everything asked for was imported.
+
+    The file's header says its kind: members and contacts, or action items."""
     from bot.ops import imports
     from bot.services import open_services
     from storage.people import Viewer
@@ -89,24 +91,29 @@ async def import_cli(settings: Settings, path: Path, *, dry_run: bool, assume_ye
     except OSError as exc:
         print(f"cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    plan = parse_csv(content)
-    print("\n".join(report(plan)))
-    if plan.fatal or not plan.rows:
-        return 1
-    if dry_run:
-        print("Dry run: nothing was changed.")
-        return 1 if plan.errors else 0
-    if plan.errors and not assume_yes:
-        question = f"Import the {len(plan.rows)} valid rows anyway? [y/N] "
-        if not (sys.stdin.isatty() and input(question).strip().lower() in ("y", "yes")):
+    operator = Viewer.operator(settings.timezone)
+    async with open_services(settings, clock or Clock()) as services:
+        checked = await imports.check_file(services, operator, content)
+        plan = checked.plan
+        print("\n".join(checked.report))
+        if plan.fatal or not plan.rows:
+            return 1
+        if dry_run:
+            print("Dry run: nothing was changed.")
+            return 1 if plan.errors else 0
+        if plan.errors and not assume_yes and not _confirmed(len(plan.rows)):
             print(f"Nothing was imported. Fix the file, or run again with --yes to import the "
                   f"{len(plan.rows)} valid rows.")
             return 1
-    async with open_services(settings, clock or Clock()) as services:
-        result = await imports.apply_plan(services, Viewer.operator(settings.timezone), plan,
-                                          source=path.name, progress=_progress)
-    print("\n".join(summary(result)))
+        result = await imports.apply_checked(services, operator, checked, source=path.name,
+                                             progress=_progress)
+    print("\n".join(imports.summary(result)))
     return 1 if result.failed else 0
+
+
+def _confirmed(rows: int) -> bool:
+    question = f"Import the {rows} valid rows anyway? [y/N] "
+    return sys.stdin.isatty() and input(question).strip().lower() in ("y", "yes")
 
 
 def _progress(done: int, total: int) -> None:

@@ -13,11 +13,10 @@ dialogue; `bot.ops.imports` writes the rows.
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot import parsing
+from bot import import_file, parsing
 from storage.imports import Recorded
 from storage.models import MemberKind
 from storage.people import LANGUAGES
@@ -99,26 +98,8 @@ def parse_csv(content: bytes) -> ImportPlan:
 
 def _open(content: bytes) -> tuple[Any, list[str]] | ImportPlan:
     """A CSV reader past the header, and the header; or a plan saying why the file is unusable."""
-    if len(content) > MAX_BYTES:
-        return ImportPlan(fatal=f"The file is larger than {MAX_BYTES // 1_000_000} MB.")
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return ImportPlan(fatal="The file is not UTF-8 text; save it as “CSV UTF-8”.")
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [h.strip().lower().replace(" ", "_") for h in next(reader)]
-    except StopIteration:
-        return ImportPlan(fatal="The file is empty.")
-    except csv.Error as exc:
-        return ImportPlan(fatal=f"The header row cannot be read ({exc}).")
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        return ImportPlan(fatal=f"The header row has no {' or '.join(missing)} column "
-                                f"(it has: {', '.join(h for h in header if h) or 'nothing'}).")
-    return reader, header
+    opened = import_file.open_csv(content, REQUIRED, MAX_BYTES)
+    return ImportPlan(fatal=opened) if isinstance(opened, str) else opened
 
 
 def _read_rows(reader: Any, header: list[str], plan: ImportPlan) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import importer, parsing
+from bot import action_import, parsing
 from bot.audit_text import sentence
 from bot.dates import short_moment
 from bot.ops import admin as ops
@@ -69,10 +69,12 @@ def _short(text: str, limit: int = 300) -> str:
 
 
 async def upload(update: Update, context: BotContext, viewer: Viewer) -> None:
-    """Check a CSV file sent to the bot and offer to import it."""
+    """Check a CSV file sent to the bot (contacts or action items, by its header) and offer to
+    import it."""
     document = update.effective_message.document
-    if document.file_size and document.file_size > importer.MAX_BYTES:
-        await reply(update, "This file is too large to import (at most 2 MB).")
+    if document.file_size and document.file_size > action_import.MAX_BYTES:
+        await reply(update, f"This file is too large to import (at most "
+                            f"{action_import.MAX_BYTES // 1_000_000} MB).")
         return
     telegram_file = await context.bot.get_file(document.file_id)
     content = bytes(await telegram_file.download_as_bytearray())
@@ -113,10 +115,15 @@ async def confirm_import(update: Update, context: BotContext, viewer: Viewer) ->
         await query.edit_message_text(text)
         return
     name, content = kept
-    # The file is read again rather than trusting a plan kept in memory between two updates.
-    plan = importer.parse_csv(content)
-    if len(plan.rows) >= LONG_IMPORT:
+    # The file is read and checked again rather than trusting a plan kept in memory between two
+    # updates.
+    checked = await imports.check_file(context.services, viewer, content)
+    rows = len(checked.plan.rows)
+    if not checked.importable:
+        await query.edit_message_text("\n".join(esc(line) for line in checked.report))
+        return
+    if rows >= LONG_IMPORT:
         # Said before the transaction opens: operations never wait on Telegram inside one.
-        await query.edit_message_text(f"Importing {len(plan.rows):,} rows from {esc(name)}…")
-    result = await imports.apply_plan(context.services, viewer, plan, source=name)
-    await query.edit_message_text("\n".join(esc(line) for line in importer.summary(result)))
+        await query.edit_message_text(f"Importing {rows:,} rows from {esc(name)}…")
+    result = await imports.apply_checked(context.services, viewer, checked, source=name)
+    await query.edit_message_text("\n".join(esc(line) for line in imports.summary(result)))

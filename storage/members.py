@@ -88,10 +88,15 @@ async def resolve(session: AsyncSession, query: str, *, limit: int = 5) -> Match
     A clear match (a code, a name or alias, a small typo) gives `member`; otherwise up to `limit`
     candidates, possibly none. Deterministic: ties are broken by code.
     """
+    members = (await session.exec(select(Member).where(Member.active == True))).all()  # noqa: E712
+    return match(list(members), query, limit=limit)
+
+
+def match(members: list[Member], query: str, *, limit: int = 5) -> Match:
+    """`resolve` over members already read (a bulk import reads them once for all its rows)."""
     wanted = fold(query)
     if not wanted:
         return Match([])
-    members = (await session.exec(select(Member).where(Member.active == True))).all()  # noqa: E712
     by_code = [m for m in members if fold(m.code) == wanted]
     if by_code:
         return Match(by_code, by_code[0])
