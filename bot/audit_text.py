@@ -92,6 +92,10 @@ def _denied(line: AuditLine, reader: Reader) -> str:
 
 def _import(line: AuditLine) -> str:
     after = line.after or {}
+    if after.get("kind") == "actions":
+        return (f"imported {after.get('file', line.subject)}: {after.get('actions_added', 0)} "
+                f"action items added, {after.get('unchanged', 0)} already recorded, "
+                f"{after.get('rejected', 0)} rejected")
     return (f"imported {after.get('file', line.subject)}: {len(after.get('added') or [])} "
             f"members added, {len(after.get('updated') or [])} updated, "
             f"{after.get('unchanged', 0)} unchanged, {after.get('rejected', 0)} rejected")

@@ -90,6 +90,9 @@ def _counted(number: int, one: str, many: str) -> str | None:
 def _import_line(entry: AuditEntry) -> str:
     """One line for a whole import, never a line per row."""
     after = entry.after or {}
+    if after.get("kind") == "actions":
+        added = int(after.get("actions_added") or 0)
+        return f"{added} action {'item was' if added == 1 else 'items were'} imported."
     kinds: dict[str, int] = after.get("changes") or {}
     parts = [
         _counted(len(after.get("added") or []), "member added", "members added"),
