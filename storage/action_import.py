@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import ActionItem, ActionStatus, Meeting, Member, Person
 
-CHUNK = 1_000  # rows per INSERT: well under SQLite's and PostgreSQL's parameter limits
+CHUNK = 1_000  # rows per IN (...) list and per insert_items call
 
 
 async def active_members(session: AsyncSession) -> list[Member]:
@@ -72,7 +72,8 @@ def item_values(*, member_id: int, title: str, due_date: date, status: str,
 
 
 async def insert_items(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
-    """Insert the rows, one multi-row INSERT per chunk; returns how many went in."""
-    for start in range(0, len(rows), CHUNK):
-        await session.exec(insert(ActionItem).values(rows[start:start + CHUNK]))  # type: ignore[call-overload]
+    """Insert the rows as one executemany (SQLAlchemy batches it into multi-row INSERTs where
+    the driver allows; the statement is compiled once); returns how many went in."""
+    if rows:
+        await session.exec(insert(ActionItem.__table__), params=rows)  # type: ignore
     return len(rows)

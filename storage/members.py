@@ -126,6 +126,27 @@ def match(members: list[Member], query: str, *, limit: int = 5) -> Match:
     return Match(candidates)
 
 
+class Matcher:
+    """`match` for many queries over the same members: codes and names are folded once, so a
+    query written as a code or a name costs a lookup; others go through `match`."""
+
+    def __init__(self, members: list[Member]) -> None:
+        self.members = members
+        self.codes = {fold(m.code): m for m in members}
+        self.names: dict[str, list[Member]] = {}
+        for member in sorted(members, key=lambda m: m.code):
+            for name in {fold(n) for n in _names(member)}:
+                self.names.setdefault(name, []).append(member)
+
+    def __call__(self, query: str) -> Match:
+        wanted = fold(query)
+        if wanted in self.codes:
+            return Match([self.codes[wanted]], self.codes[wanted])
+        if len(self.names.get(wanted, ())) == 1:
+            return Match(self.names[wanted], self.names[wanted][0])
+        return match(self.members, query)
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A member a name may mean, as plain values (they outlive the transaction)."""

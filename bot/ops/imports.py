@@ -204,10 +204,11 @@ class _Resolved:
         meetings = await action_store.existing_meetings(
             session, [r.meeting for r in rows if r.meeting is not None])
         found = cls({}, {}, {}, set())
+        matcher = members.Matcher(everyone)
         matches: dict[str, members.Match] = {}
         for row in rows:
             if row.member not in matches:
-                matches[row.member] = members.match(everyone, row.member)
+                matches[row.member] = matcher(row.member)
             reason = _member_problem(row.member, matches[row.member])
             if reason is None and row.assignee_email and row.assignee_email not in people:
                 reason = f"no contact has the email {row.assignee_email}"
