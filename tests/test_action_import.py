@@ -81,15 +81,17 @@ def test_parse_reports_each_bad_row_with_its_line_and_reason():
 async def test_check_names_rows_the_record_refuses(services, data):
     content = (GOOD + "Atlantis,2007-10-01,Nothing,,,\n"
                "BE,2007-10-01,Unassigned,nobody@example.org,,\n"
-               "BE,2007-10-01,Nowhere,,999,\n").encode()
+               "BE,2007-10-01,Nowhere,,999,\n"
+               "Belgum,2007-10-01,A typo is matched loosely,,,\n").encode()
     checked = await imports.check_file(services, Viewer.operator("UTC"), content)
     assert checked.kind == import_file.ACTIONS and checked.importable
     reasons = {p.line: p.reason for p in checked.plan.errors}
     assert reasons[5].startswith("no member is called “Atlantis”")
     assert reasons[6] == "no contact has the email nobody@example.org"
     assert reasons[7] == "there is no meeting number 999"
-    assert checked.report[0] == "6 action rows read: 3 valid, 3 rejected."
-    assert "Compared with what is recorded: 3 new, 0 already recorded." in checked.report
+    assert checked.report[0] == "7 action rows read: 4 valid, 3 rejected."
+    assert "Compared with what is recorded: 4 new, 0 already recorded." in checked.report
+    assert [r.line for r in checked.plan.rows] == [2, 3, 4, 8]
 
 
 async def test_cli_dry_run_writes_nothing(settings, services, data, tmp_path, capsys):
@@ -169,6 +171,8 @@ async def test_bot_upload_reports_then_imports_on_confirmation(bot, services, da
     assert "Imported actions.csv: 2 action items added for 2 members" in texts(calls)
     assert await _count(services) == 6
     assert [e.subject for e in await audits(services, "import")] == ["actions.csv"]
+    shown = texts(await bot.send(ADMIN, "/audit 1"))
+    assert "imported actions.csv: 2 action items added, 0 already recorded, 4 rejected" in shown
     assert "expired" in texts(await bot.click(ADMIN, button[1]))
 
 
