@@ -120,7 +120,8 @@ async def confirm_import(update: Update, context: BotContext, viewer: Viewer) ->
     checked = await imports.check_file(context.services, viewer, content)
     rows = len(checked.plan.rows)
     if not checked.importable:
-        await query.edit_message_text("\n".join(esc(line) for line in checked.report))
+        await query.edit_message_text("Nothing was imported: the file no longer passes its "
+                                      "check; please send it again to see the report.")
         return
     if rows >= LONG_IMPORT:
         # Said before the transaction opens: operations never wait on Telegram inside one.
