@@ -26,6 +26,7 @@ from bot.mail.digest_changes import ChangeIndex, Reader, describe_change
 from bot.mail.keys import DigestKey, PreviewKey
 from bot.mail.messages import (
     DIGEST_LIST_LIMIT,
+    DIGEST_NAMES_LIMIT,
     ActionLine,
     DigestContent,
     MeetingLine,
@@ -140,7 +141,8 @@ def digest_content(recipient: Recipient, inputs: DigestInputs, now: datetime) ->
         own, recipient, today)
     steering = inputs.roster.is_steering(pid)
     if steering:
-        content.steering_members = inputs.steering_members
+        content.steering_members = inputs.steering_members[:DIGEST_NAMES_LIMIT]
+        content.steering_members_total = len(inputs.steering_members)
         listed = {a.id for a in own}
         others = [a for a in inputs.steering_actions if a.id not in listed]
         content.steering_actions, content.steering_actions_total, _ = _action_lines(

@@ -103,6 +103,7 @@ def action_telegram_text(action: ActionView, recipient: Recipient, overdue: bool
 
 
 DIGEST_LIST_LIMIT = 20  # action lines per list in a digest; the rest are counted
+DIGEST_NAMES_LIMIT = 40  # steering-group members named in a digest; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ class DigestContent:
     actions_total: int | None = None
     overdue_total: int | None = None
     steering_actions_total: int | None = None
+    steering_members_total: int | None = None
 
     @property
     def is_steering(self) -> bool:
@@ -151,6 +153,11 @@ class DigestContent:
     @property
     def more_actions(self) -> int:
         return self.action_count - len(self.actions)
+
+    @property
+    def more_steering_members(self) -> int:
+        total = self.steering_members_total
+        return 0 if total is None else total - len(self.steering_members)
 
     @property
     def more_steering_actions(self) -> int:
