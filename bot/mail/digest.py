@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -215,15 +216,14 @@ def _render(settings: Settings, recipient: Recipient, content: DigestContent,
     return _Rendered(recipient, str(key), subject, text, body)
 
 
-async def queue_digests(
-    session: AsyncSession, settings: Settings, now: datetime, *,
-    only_email: str | None = None, dry_run: bool = False,
-    frequencies: tuple[str, ...] = ALL_FREQUENCIES,
-) -> DigestReport:
-    """`build_digests` inside the caller's transaction, BATCH recipients at a time: each batch
-    is rendered and then enqueued at once, so memory holds one batch of messages."""
+Enqueue = Callable[[list[_Rendered]], Awaitable[list[DigestEntry]]]
+
+
+async def _queue_all(inputs: DigestInputs, settings: Settings, now: datetime, enqueue: Enqueue,
+                     *, only_email: str | None, frequencies: tuple[str, ...]) -> DigestReport:
+    """BATCH recipients at a time: rendered, then handed to `enqueue` at once, so memory holds
+    one batch of messages and the outbox fills as the run goes."""
     report = DigestReport()
-    inputs = await read_inputs(session, now)
     recipients = sorted(inputs.roster.people.values(), key=lambda r: r.email)
     if only_email is not None:
         recipients = [r for r in recipients if r.email.lower() == only_email.lower()]
@@ -239,10 +239,25 @@ async def queue_digests(
                 continue
             rendered.append(_render(settings, recipient, content, now))
         if rendered:
-            report.entries.extend(await _queue_batch(session, rendered, now, dry_run))
+            report.entries.extend(await enqueue(rendered))
     report.entries.sort(key=lambda e: e.email)
     log.info("digest: %s", report.summary())
     return report
+
+
+async def queue_digests(
+    session: AsyncSession, settings: Settings, now: datetime, *,
+    only_email: str | None = None, dry_run: bool = False,
+    frequencies: tuple[str, ...] = ALL_FREQUENCIES,
+) -> DigestReport:
+    """`build_digests` inside the caller's transaction (in batches all the same)."""
+    inputs = await read_inputs(session, now)
+
+    async def enqueue(rendered: list[_Rendered]) -> list[DigestEntry]:
+        return await _queue_batch(session, rendered, now, dry_run)
+
+    return await _queue_all(inputs, settings, now, enqueue, only_email=only_email,
+                            frequencies=frequencies)
 
 
 async def build_digests(
@@ -258,10 +273,24 @@ async def build_digests(
     `only_email` limits the run to that recipient and, being an explicit request, sends even
     when their preference is off or there is nothing to report. `dry_run` renders and reports
     without writing anything. Person.last_digest_at moves to `now` for each digest queued.
+
+    Each batch is committed on its own, so delivery can start on the first while the next is
+    built; a crash midway leaves the batches done, and the digest keys make a rerun add only
+    the rest.
     """
-    async with services.sessions.begin() as session:
-        return await queue_digests(session, services.settings, now, only_email=only_email,
-                                   dry_run=dry_run, frequencies=frequencies)
+    if dry_run:
+        async with services.sessions() as session:
+            return await queue_digests(session, services.settings, now, only_email=only_email,
+                                       dry_run=True, frequencies=frequencies)
+    async with services.sessions() as session:
+        inputs = await read_inputs(session, now)
+
+    async def enqueue(rendered: list[_Rendered]) -> list[DigestEntry]:
+        async with services.sessions.begin() as session:
+            return await _queue_batch(session, rendered, now, False)
+
+    return await _queue_all(inputs, services.settings, now, enqueue, only_email=only_email,
+                            frequencies=frequencies)
 
 
 async def queue_preview(
