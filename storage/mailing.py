@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -90,6 +91,8 @@ class Roster:
     people: dict[int, Recipient] = field(default_factory=dict)
     # (person id, member id, role)
     roles: list[tuple[int, int, str]] = field(default_factory=list)
+    _index: tuple[int, dict[int, set[int]], dict[int, list[int]]] | None = field(
+        default=None, repr=False, compare=False)
 
     def audience(self, audience: str) -> list[Recipient]:
         """Who a meeting of this audience concerns, each person once.
@@ -112,15 +115,27 @@ class Roster:
                 chosen.add(person_id)
         return sorted((self.people[p] for p in chosen), key=lambda r: r.email)
 
+    def _indexed(self) -> tuple[dict[int, set[int]], dict[int, list[int]]]:
+        """(person -> their member ids, member -> its focal points), built once: looking one
+        person or member up must not walk every role (that made the digest quadratic)."""
+        if self._index is None or self._index[0] != len(self.roles):
+            by_person: dict[int, set[int]] = defaultdict(set)
+            focal: dict[int, list[int]] = defaultdict(list)
+            for person_id, member_id, role in self.roles:
+                by_person[person_id].add(member_id)
+                if role == RoleKind.FOCAL_POINT:
+                    focal[member_id].append(person_id)
+            self._index = (len(self.roles), by_person, focal)
+        return self._index[1], self._index[2]
+
     def focal_points(self, member_id: int) -> list[Recipient]:
-        return [self.people[p] for p, m, role in self.roles
-                if m == member_id and role == RoleKind.FOCAL_POINT]
+        return [self.people[p] for p in self._indexed()[1].get(member_id, ())]
 
     def member_ids_of(self, person_id: int) -> set[int]:
-        return {m for p, m, _ in self.roles if p == person_id}
+        return set(self._indexed()[0].get(person_id, ()))
 
     def is_steering(self, person_id: int) -> bool:
-        return any(self.members[m].steering for m in self.member_ids_of(person_id))
+        return any(self.members[m].steering for m in self._indexed()[0].get(person_id, ()))
 
 
 async def roster(session: AsyncSession) -> Roster:
@@ -202,10 +217,12 @@ async def people_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, R
 
 
 async def set_last_digest(session: AsyncSession, person_ids: Iterable[int], at: datetime) -> None:
-    result = await session.exec(select(Person).where(col(Person.id).in_(list(person_ids))))
-    for person in result.all():
-        person.last_digest_at = at
-        session.add(person)
+    """One UPDATE for the whole batch (no row loaded)."""
+    ids = list(person_ids)
+    if ids:
+        await session.exec(  # type: ignore[call-overload]
+            update(Person).where(col(Person.id).in_(ids)).values(last_digest_at=at)
+        )
 
 
 async def mark_telegram_unreachable(session: AsyncSession, person_id: int) -> None:

@@ -158,6 +158,10 @@ async def test_changes_written_by_the_bot_commands_read_well(services, clock):
         await members.set_troika(session, role="past", code="MX", actor="cli", now=clock.now())
         await actions.mark_done(session, action_id=sample.pilot, author="Mikko", note=None,
                                 actor="cli", now=clock.now())
-    maria = texts_by_email(await build_digests(services, clock.now()))[EMAILS["maria"]]
+    texts = texts_by_email(await build_digests(services, clock.now()))
+    maria = texts[EMAILS["maria"]]  # Mexico, not on the steering group
     assert "Troika: the past seat now belongs to MX" in maria
-    assert "Action done: Pilot on measuring the impacts of migration policies" in maria
+    done = "Action done: Pilot on measuring the impacts of migration policies"
+    # Finland's action concerns Finland and the steering group it is on, not Mexico
+    assert done in texts[EMAILS["mikko"]] and done in texts[EMAILS["anne"]]
+    assert done not in maria

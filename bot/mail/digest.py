@@ -14,27 +14,38 @@ steering-group members the steering-group section, and what changed since their 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
+from bot.mail.digest_changes import ChangeIndex, Reader, describe_change
 from bot.mail.keys import DigestKey, PreviewKey
-from bot.mail.messages import ActionLine, DigestContent, MeetingLine, digest_message
+from bot.mail.messages import (
+    DIGEST_LIST_LIMIT,
+    DIGEST_NAMES_LIMIT,
+    ActionLine,
+    DigestContent,
+    MeetingLine,
+    digest_message,
+)
 from bot.mail.render import day, when_both
 from bot.services import Services
 from storage import audit, mailing, outbox
 from storage.actions import ActionView
-from storage.audit import AuditAction
-from storage.mailing import Recipient, Roster
-from storage.models import Audience, AuditEntry, DigestFrequency, Meeting
+from storage.mailing import MemberInfo, Recipient, Roster
+from storage.models import Audience, DigestFrequency, Meeting
+from storage.outbox import NewMessage
 
 log = logging.getLogger(__name__)
+__all__ = ["describe_change"]  # kept here for callers; it lives in digest_changes
 
 HORIZON = timedelta(weeks=4)
+BATCH = 250  # recipients rendered, then enqueued in one statement
 FIRST_LOOKBACK = {DigestFrequency.DAILY: timedelta(days=1)}  # weekly and others: 7 days
 ALL_FREQUENCIES = (DigestFrequency.WEEKLY, DigestFrequency.DAILY)
 
@@ -72,69 +83,6 @@ class DigestReport:
 
 
 # ---------------------------------------------------------------------------------------------
-# What changed: audit entries in words
-
-
-def _name(entry: AuditEntry) -> str:
-    """The member's name and code, or the meeting's or action's title, from the entry."""
-    values = entry.after or entry.before or {}
-    if "code" in values and "name" in values:
-        return f"{values['name']} ({values['code']})"
-    return str(values.get("title") or entry.subject or "?")
-
-
-def _counted(number: int, one: str, many: str) -> str | None:
-    return None if not number else f"{number} {one if number == 1 else many}"
-
-
-def _import_line(entry: AuditEntry) -> str:
-    """One line for a whole import, never a line per row."""
-    after = entry.after or {}
-    if after.get("kind") == "actions":
-        added = int(after.get("actions_added") or 0)
-        return f"{added} action {'item was' if added == 1 else 'items were'} imported."
-    kinds: dict[str, int] = after.get("changes") or {}
-    parts = [
-        _counted(len(after.get("added") or []), "member added", "members added"),
-        _counted(kinds.get(AuditAction.MEMBER_UPDATE, 0), "member's details changed",
-                 "members' details changed"),
-        _counted(len(after.get("focal_points") or []), "focal point changed",
-                 "focal points changed"),
-        _counted(kinds.get(AuditAction.STEERING_ADD, 0) + kinds.get(
-            AuditAction.STEERING_REMOVE, 0), "steering-group change", "steering-group changes"),
-        _counted(kinds.get(AuditAction.TROIKA_SET, 0), "troika seat changed",
-                 "troika seats changed"),
-    ]
-    shown = [part for part in parts if part]
-    if not shown:
-        return "The contact list was updated."
-    return "The contact list was updated: " + ", ".join(shown) + "."
-
-
-# The audit actions readers care about, in words.
-_CHANGES: dict[AuditAction, Callable[[AuditEntry], str]] = {
-    AuditAction.MEMBER_ADD: lambda e: f"New member: {_name(e)}",
-    AuditAction.MEMBER_REMOVE: lambda e: f"Member removed: {_name(e)}",
-    AuditAction.FOCAL_SET: lambda e: f"New focal point for {e.subject}",
-    AuditAction.TROIKA_SET: lambda e: f"Troika: the {e.subject} seat now belongs to "
-                                      f"{(e.after or {}).get('holder', '?')}",
-    AuditAction.STEERING_ADD: lambda e: f"Joined the steering group: {_name(e)}",
-    AuditAction.STEERING_REMOVE: lambda e: f"Left the steering group: {_name(e)}",
-    AuditAction.MEETING_ADD: lambda e: f"New meeting: {_name(e)}",
-    AuditAction.MEETING_MOVE: lambda e: f"Meeting moved: {_name(e)}",
-    AuditAction.MEETING_CANCEL: lambda e: f"Meeting cancelled: {_name(e)}",
-    AuditAction.ACTION_DONE: lambda e: f"Action done: {_name(e)}",
-    AuditAction.IMPORT: _import_line,
-}
-
-
-def describe_change(entry: AuditEntry) -> str | None:
-    """A sentence for a change readers care about; None for the others (admins, notes...)."""
-    sentence = _CHANGES.get(entry.action)  # type: ignore[call-overload]
-    return sentence(entry) if sentence else None
-
-
-# ---------------------------------------------------------------------------------------------
 # Building
 
 
@@ -145,80 +93,156 @@ def _changes_since(recipient: Recipient, now: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class DigestInputs:
-    """Everything every recipient's digest is cut from, read once per run."""
+    """Everything every recipient's digest is cut from, read once per run and indexed, so that
+    cutting one digest costs the same whatever the number of recipients."""
 
     roster: Roster
     meetings: list[Meeting]
-    actions: list[ActionView]
     answers: dict[tuple[int, int], str]
     audiences: dict[str, set[int]]
-    changes: list[AuditEntry]
+    changes: ChangeIndex
+    actions_by_member: dict[int, list[ActionView]]
+    actions_by_assignee: dict[int, list[ActionView]]
+    steering_members: list[MemberInfo]
+    steering_actions: list[ActionView]
+
+
+def _action_lines(actions: list[ActionView], recipient: Recipient, today: date,
+                  ) -> tuple[list[ActionLine], int, int]:
+    """The first DIGEST_LIST_LIMIT lines, the total and how many are overdue."""
+    lines = [ActionLine(a, day(a.due_date, recipient.language), a.overdue(today))
+             for a in actions[:DIGEST_LIST_LIMIT]]
+    return lines, len(actions), sum(1 for a in actions if a.overdue(today))
+
+
+def _own_actions(recipient: Recipient, inputs: DigestInputs) -> list[ActionView]:
+    pid = recipient.person_id
+    own = inputs.roster.member_ids_of(pid)
+    chosen = {a.id: a for m in own for a in inputs.actions_by_member.get(m, ())}
+    chosen.update((a.id, a) for a in inputs.actions_by_assignee.get(pid, ()))
+    return sorted(chosen.values(), key=lambda a: (a.due_date, a.id))
 
 
 def digest_content(recipient: Recipient, inputs: DigestInputs, now: datetime) -> DigestContent:
     zone = ZoneInfo(recipient.timezone)
     today = now.astimezone(zone).date()
     content = DigestContent(recipient, today)
-    pid, roster = recipient.person_id, inputs.roster
+    pid = recipient.person_id
+    invited = tuple(a for a, people in inputs.audiences.items() if pid in people)
     for meeting in inputs.meetings:
-        if pid in inputs.audiences.get(meeting.audience, set()):
+        if meeting.audience in invited:
             content.meetings.append(MeetingLine(
                 meeting,
                 when_both(meeting.starts_at, recipient.timezone, meeting.timezone,
                           recipient.language),
                 inputs.answers.get((meeting.id or 0, pid)),
             ))
-
-    def line(action: ActionView) -> ActionLine:
-        return ActionLine(action, day(action.due_date, recipient.language),
-                          action.overdue(today))
-
-    own = roster.member_ids_of(pid)
-    actions = inputs.actions
-    content.actions = [line(a) for a in actions if a.member_id in own or a.assignee_id == pid]
-    if roster.is_steering(pid):
-        content.steering_members = sorted(
-            (m for m in roster.members.values() if m.steering), key=lambda m: m.name
-        )
-        steering_ids = {m.id for m in content.steering_members}
-        listed = {line.action.id for line in content.actions}
-        content.steering_actions = [line(a) for a in actions
-                                    if a.member_id in steering_ids and a.id not in listed]
-    since = _changes_since(recipient, now)
-    for entry in inputs.changes:
-        if since < entry.at <= now and (sentence := describe_change(entry)) is not None:
-            content.changes.append(sentence)
+    own = _own_actions(recipient, inputs)
+    content.actions, content.actions_total, content.overdue_total = _action_lines(
+        own, recipient, today)
+    steering = inputs.roster.is_steering(pid)
+    if steering:
+        content.steering_members = inputs.steering_members[:DIGEST_NAMES_LIMIT]
+        content.steering_members_total = len(inputs.steering_members)
+        listed = {a.id for a in own}
+        others = [a for a in inputs.steering_actions if a.id not in listed]
+        content.steering_actions, content.steering_actions_total, _ = _action_lines(
+            others, recipient, today)
+    reader = Reader(tuple(code for code, _ in recipient.roles), steering, invited)
+    content.changes = inputs.changes.lines_for(reader, _changes_since(recipient, now), now)
     return content
 
 
 async def read_inputs(session: AsyncSession, now: datetime) -> DigestInputs:
+    """A fixed number of queries, whatever the number of recipients."""
     roster = await mailing.roster(session)
     meetings = await mailing.meetings_between(session, now, now + HORIZON)
     answers = await mailing.answers(session, [m.id for m in meetings if m.id is not None])
+    actions = await mailing.open_actions(session)
     # One query for every recipient's "what changed", from the earliest point anyone needs.
     earliest = min((_changes_since(r, now) for r in roster.people.values()), default=now)
+    codes = {m.id: m.code for m in roster.members.values()}
+    by_member: dict[int, list[ActionView]] = defaultdict(list)
+    by_assignee: dict[int, list[ActionView]] = defaultdict(list)
+    for action in actions:  # soonest due first, and so is each list
+        by_member[action.member_id].append(action)
+        if action.assignee_id is not None:
+            by_assignee[action.assignee_id].append(action)
+    steering = sorted((m for m in roster.members.values() if m.steering), key=lambda m: m.name)
+    steering_ids = {m.id for m in steering}
     return DigestInputs(
-        roster=roster, meetings=meetings, actions=await mailing.open_actions(session),
-        answers=answers, audiences={a: {r.person_id for r in roster.audience(a)}
-                                    for a in Audience},
-        changes=await audit.since(session, earliest),
+        roster=roster, meetings=meetings, answers=answers,
+        audiences={a: {r.person_id for r in roster.audience(a)} for a in Audience},
+        changes=ChangeIndex.build(await audit.since(session, earliest), codes,
+                                  {m.code for m in steering}),
+        actions_by_member=by_member, actions_by_assignee=by_assignee,
+        steering_members=steering,
+        steering_actions=[a for a in actions if a.member_id in steering_ids],
     )
 
 
-async def _queue_one(session: AsyncSession, settings: Settings, recipient: Recipient,
-                     content: DigestContent, now: datetime, dry_run: bool) -> DigestEntry:
+@dataclass(frozen=True)
+class _Rendered:
+    recipient: Recipient
+    key: str
+    subject: str
+    text: str
+    body: str
+
+
+async def _queue_batch(session: AsyncSession, rendered: list[_Rendered], now: datetime,
+                       dry_run: bool) -> list[DigestEntry]:
+    """Two statements for the whole batch (one in a dry run), never one per recipient."""
+    keys = [r.key for r in rendered]
+    if dry_run:
+        known = await outbox.existing_keys(session, keys)
+        added = {k for k in keys if k not in known}
+    else:
+        added = await outbox.enqueue_many(session, [
+            NewMessage(key=r.key, recipient=r.recipient.email, kind="digest", body=r.body,
+                       subject=r.subject, person_id=r.recipient.person_id) for r in rendered
+        ], now=now)
+        await mailing.set_last_digest(
+            session, [r.recipient.person_id for r in rendered if r.key in added], now)
+    queued = WOULD_QUEUE if dry_run else QUEUED
+    return [DigestEntry(r.recipient.email, r.recipient.name, r.subject,
+                        queued if r.key in added else ALREADY, r.text) for r in rendered]
+
+
+def _render(settings: Settings, recipient: Recipient, content: DigestContent,
+            now: datetime) -> _Rendered:
     key = DigestKey(content.local_day, recipient.person_id)
     subject, text, body = digest_message(settings, key=key, content=content, now=now)
-    if dry_run:
-        known = await outbox.keys_with_prefix(session, str(key))
-        outcome = ALREADY if str(key) in known else WOULD_QUEUE
-    elif await outbox.enqueue(session, key=str(key), recipient=recipient.email, kind="digest",
-                              body=body, subject=subject, now=now,
-                              person_id=recipient.person_id):
-        outcome = QUEUED
-    else:
-        outcome = ALREADY
-    return DigestEntry(recipient.email, recipient.name, subject, outcome, text)
+    return _Rendered(recipient, str(key), subject, text, body)
+
+
+Enqueue = Callable[[list[_Rendered]], Awaitable[list[DigestEntry]]]
+
+
+async def _queue_all(inputs: DigestInputs, settings: Settings, now: datetime, enqueue: Enqueue,
+                     *, only_email: str | None, frequencies: tuple[str, ...]) -> DigestReport:
+    """BATCH recipients at a time: rendered, then handed to `enqueue` at once, so memory holds
+    one batch of messages and the outbox fills as the run goes."""
+    report = DigestReport()
+    recipients = sorted(inputs.roster.people.values(), key=lambda r: r.email)
+    if only_email is not None:
+        recipients = [r for r in recipients if r.email.lower() == only_email.lower()]
+    for start in range(0, len(recipients), BATCH):
+        rendered: list[_Rendered] = []
+        for recipient in recipients[start:start + BATCH]:
+            if only_email is None and recipient.digest not in frequencies:
+                report.entries.append(DigestEntry(recipient.email, recipient.name, "", OFF))
+                continue
+            content = digest_content(recipient, inputs, now)
+            if content.empty and settings.digest_skip_empty and only_email is None:
+                report.entries.append(DigestEntry(recipient.email, recipient.name, "", EMPTY))
+                continue
+            rendered.append(_render(settings, recipient, content, now))
+        if rendered:
+            report.entries.extend(await enqueue(rendered))
+    report.entries.sort(key=lambda e: e.email)
+    log.info("digest: %s", report.summary())
+    return report
 
 
 async def queue_digests(
@@ -226,29 +250,14 @@ async def queue_digests(
     only_email: str | None = None, dry_run: bool = False,
     frequencies: tuple[str, ...] = ALL_FREQUENCIES,
 ) -> DigestReport:
-    """`build_digests` inside the caller's transaction."""
-    report = DigestReport()
+    """`build_digests` inside the caller's transaction (in batches all the same)."""
     inputs = await read_inputs(session, now)
-    recipients = list(inputs.roster.people.values())
-    if only_email is not None:
-        recipients = [r for r in recipients if r.email.lower() == only_email.lower()]
-    queued_ids: list[int] = []
-    for recipient in sorted(recipients, key=lambda r: r.email):
-        if only_email is None and recipient.digest not in frequencies:
-            report.entries.append(DigestEntry(recipient.email, recipient.name, "", OFF))
-            continue
-        content = digest_content(recipient, inputs, now)
-        if content.empty and settings.digest_skip_empty and only_email is None:
-            report.entries.append(DigestEntry(recipient.email, recipient.name, "", EMPTY))
-            continue
-        entry = await _queue_one(session, settings, recipient, content, now, dry_run)
-        report.entries.append(entry)
-        if entry.outcome == QUEUED:
-            queued_ids.append(recipient.person_id)
-    if queued_ids:  # never in a dry run: nothing was queued
-        await mailing.set_last_digest(session, queued_ids, now)
-    log.info("digest: %s", report.summary())
-    return report
+
+    async def enqueue(rendered: list[_Rendered]) -> list[DigestEntry]:
+        return await _queue_batch(session, rendered, now, dry_run)
+
+    return await _queue_all(inputs, settings, now, enqueue, only_email=only_email,
+                            frequencies=frequencies)
 
 
 async def build_digests(
@@ -264,10 +273,24 @@ async def build_digests(
     `only_email` limits the run to that recipient and, being an explicit request, sends even
     when their preference is off or there is nothing to report. `dry_run` renders and reports
     without writing anything. Person.last_digest_at moves to `now` for each digest queued.
+
+    Each batch is committed on its own, so delivery can start on the first while the next is
+    built; a crash midway leaves the batches done, and the digest keys make a rerun add only
+    the rest.
     """
-    async with services.sessions.begin() as session:
-        return await queue_digests(session, services.settings, now, only_email=only_email,
-                                   dry_run=dry_run, frequencies=frequencies)
+    if dry_run:
+        async with services.sessions() as session:
+            return await queue_digests(session, services.settings, now, only_email=only_email,
+                                       dry_run=True, frequencies=frequencies)
+    async with services.sessions() as session:
+        inputs = await read_inputs(session, now)
+
+    async def enqueue(rendered: list[_Rendered]) -> list[DigestEntry]:
+        async with services.sessions.begin() as session:
+            return await _queue_batch(session, rendered, now, False)
+
+    return await _queue_all(inputs, services.settings, now, enqueue, only_email=only_email,
+                            frequencies=frequencies)
 
 
 async def queue_preview(

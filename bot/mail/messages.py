@@ -102,6 +102,10 @@ def action_telegram_text(action: ActionView, recipient: Recipient, overdue: bool
 # The digest
 
 
+DIGEST_LIST_LIMIT = 20  # action lines per list in a digest; the rest are counted
+DIGEST_NAMES_LIMIT = 40  # steering-group members named in a digest; the rest are counted
+
+
 @dataclass(frozen=True)
 class MeetingLine:
     meeting: Meeting
@@ -127,6 +131,12 @@ class DigestContent:
     steering_members: list[MemberInfo] = field(default_factory=list)
     steering_actions: list[ActionLine] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
+    # Past DIGEST_LIST_LIMIT action lines a digest says "and N more" (digest.py keeps the lists
+    # that short and sets these totals); None: the lists are whole.
+    actions_total: int | None = None
+    overdue_total: int | None = None
+    steering_actions_total: int | None = None
+    steering_members_total: int | None = None
 
     @property
     def is_steering(self) -> bool:
@@ -137,7 +147,27 @@ class DigestContent:
         return not (self.meetings or self.actions or self.steering_actions or self.changes)
 
     @property
+    def action_count(self) -> int:
+        return len(self.actions) if self.actions_total is None else self.actions_total
+
+    @property
+    def more_actions(self) -> int:
+        return self.action_count - len(self.actions)
+
+    @property
+    def more_steering_members(self) -> int:
+        total = self.steering_members_total
+        return 0 if total is None else total - len(self.steering_members)
+
+    @property
+    def more_steering_actions(self) -> int:
+        total = self.steering_actions_total
+        return 0 if total is None else total - len(self.steering_actions)
+
+    @property
     def overdue(self) -> int:
+        if self.overdue_total is not None:
+            return self.overdue_total
         return sum(1 for line in self.actions if line.overdue)
 
 
@@ -150,7 +180,7 @@ def digest_subject(content: DigestContent) -> str:
     if content.meetings:
         bits.append(_counted(len(content.meetings), "meeting"))
     if content.actions:
-        bits.append(_counted(len(content.actions), "open action")
+        bits.append(_counted(content.action_count, "open action")
                     + (f" ({content.overdue} overdue)" if content.overdue else ""))
     if content.changes:
         bits.append(_counted(len(content.changes), "change"))
