@@ -9,7 +9,7 @@ the worker (`deliver_due`) owns the policy of `bot.mail.outcomes`: backoff with 
 Crash safety and several instances: rows are leased to this instance (`claimed_by`,
 `claimed_until`: FOF_DELIVERY_LEASE_SECONDS, 60 s by default) and the lease is committed before
 anything is sent; it is renewed every third of its length while the batch is sending, and
-results are recorded a batch at a time (`bot.mail.recorder`: one transaction every 50 results,
+results are recorded a batch at a time (`bot.mail.recorder`: one transaction every 100 results,
 every half second and at the end of the batch). An instance that dies stops renewing: its
 unrecorded rows are free again once the lease runs out, and another instance sends them (at
 worst a resend of the batch in flight, with the same Message-ID, never a loss).
@@ -38,7 +38,7 @@ from storage.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 
-BATCH = 50  # rows claimed per transaction
+BATCH = 200  # rows claimed per transaction
 # The default lease (FOF_DELIVERY_LEASE_SECONDS): short, because it is renewed while a batch is
 # sending; a killed instance's rows go to another instance within a lease and a delivery tick.
 LEASE = timedelta(seconds=60)
