@@ -194,6 +194,7 @@ async def mark_sent_many(session: AsyncSession, row_ids: Iterable[int], *,
         .values(status=OutboxStatus.SENT, sent_at=now, claimed_until=None, claimed_by=None,
                 last_error=None,
                 attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)  # no objects of these rows are loaded
     )
 
 

@@ -92,7 +92,7 @@ async def _send_rows(services: Services, rows: list[OutboxRow], telegram_bot,
         with contextlib.suppress(asyncio.CancelledError):
             await flushing
         try:  # what was sent is recorded, even when the batch stopped half-way
-            await recorder.flush()
+            await recorder.finish()
         finally:
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):

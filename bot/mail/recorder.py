@@ -91,11 +91,28 @@ class Recorder:
         self.held: set[int] = set()
         self._waiting: list[Decision] = []
         self._lock = asyncio.Lock()
+        self._background: asyncio.Task[None] | None = None
 
     async def add(self, row: OutboxRow, result: Result) -> None:
         self._waiting.append(decide(row, result, self.now))
-        if len(self._waiting) >= FLUSH_ROWS:
+        if len(self._waiting) >= FLUSH_ROWS and not self._lock.locked():
+            self._in_background()  # the senders go on while the results are written
+
+    def _in_background(self) -> None:
+        if self._background is None or self._background.done():
+            self._background = asyncio.create_task(self._flush_quietly())
+
+    async def _flush_quietly(self) -> None:
+        try:
             await self.flush()
+        except Exception:  # kept in memory: the end-of-batch flush tries again
+            log.warning("could not record delivery results yet", exc_info=True)
+
+    async def finish(self) -> None:
+        """End of a batch: wait for a flush under way, then write the rest (errors raise)."""
+        if self._background is not None:
+            await self._background
+        await self.flush()
 
     async def flush(self) -> None:
         """Write what is waiting; on an error nothing is forgotten (the next flush retries)."""
@@ -115,7 +132,4 @@ class Recorder:
         """Flush every FLUSH_SECONDS until cancelled (a slow batch still records as it goes)."""
         while True:
             await asyncio.sleep(FLUSH_SECONDS)
-            try:
-                await self.flush()
-            except Exception:  # kept in memory: the end-of-batch flush tries again
-                log.warning("could not record delivery results yet", exc_info=True)
+            await self._flush_quietly()
