@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -218,36 +218,63 @@ async def renew(session: AsyncSession, row_ids: Iterable[int], *, owner: str | N
 
 
 async def mark_sent(session: AsyncSession, row_id: int, *, now: datetime) -> None:
-    await session.exec(  # type: ignore[call-overload]
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id) == row_id)
-        .values(status=OutboxStatus.SENT, sent_at=now, claimed_until=None, claimed_by=None,
-                last_error=None,
-                attempts=OutboxMessage.attempts + 1)
-    )
+    await mark_sent_many(session, [row_id], now=now)
 
 
 async def mark_retry(
     session: AsyncSession, row_id: int, *, error: str, next_attempt_at: datetime
 ) -> None:
-    await session.exec(  # type: ignore[call-overload]
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id) == row_id)
-        .values(next_attempt_at=next_attempt_at, claimed_until=None, claimed_by=None,
-                last_error=error[:2000],
-                attempts=OutboxMessage.attempts + 1)
-    )
+    await mark_retry_many(session, [(row_id, error, next_attempt_at)])
 
 
 async def mark_failed(session: AsyncSession, row_id: int, *, error: str) -> None:
     """Park the row as failed with the reason; it stays visible and can be retried."""
+    await mark_failed_many(session, [(row_id, error)])
+
+
+async def mark_sent_many(session: AsyncSession, row_ids: Iterable[int], *,
+                         now: datetime) -> None:
+    """Record rows as sent, in one UPDATE (the delivery worker records a batch at a time)."""
+    ids = list(row_ids)
+    if not ids:
+        return
     await session.exec(  # type: ignore[call-overload]
         update(OutboxMessage)
-        .where(col(OutboxMessage.id) == row_id)
-        .values(status=OutboxStatus.FAILED, claimed_until=None, claimed_by=None,
-                last_error=error[:2000],
+        .where(col(OutboxMessage.id).in_(ids))
+        .values(status=OutboxStatus.SENT, sent_at=now, claimed_until=None, claimed_by=None,
+                last_error=None,
                 attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)  # no objects of these rows are loaded
     )
+
+
+async def _update_each(session: AsyncSession, values: dict, params: list[dict]) -> None:
+    """One UPDATE by id, executed for many rows at once (executemany)."""
+    if not params:
+        return
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    statement = (update(table).where(table.c.id == bindparam("row_id"))
+                 .values(claimed_until=None, claimed_by=None,
+                         last_error=bindparam("error"),
+                         attempts=table.c.attempts + 1, **values))
+    connection = await session.connection()  # the session's transaction
+    await connection.execute(statement, params)
+
+
+async def mark_retry_many(
+    session: AsyncSession, retries: Iterable[tuple[int, str, datetime]]
+) -> None:
+    """(row id, error, next attempt at) for each row to try again later."""
+    await _update_each(session, {"next_attempt_at": bindparam("next_at")},
+                       [{"row_id": row_id, "error": error[:2000], "next_at": at}
+                        for row_id, error, at in retries])
+
+
+async def mark_failed_many(session: AsyncSession, failures: Iterable[tuple[int, str]]) -> None:
+    """(row id, reason) for each row parked as failed; they stay visible and can be retried."""
+    await _update_each(session, {"status": OutboxStatus.FAILED},
+                       [{"row_id": row_id, "error": error[:2000]}
+                        for row_id, error in failures])
 
 
 async def release(session: AsyncSession, row_ids: Iterable[int]) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from bot.mail import delivery, outcomes, smtp
+import pytest
+
+from bot.mail import delivery, outcomes, recorder, smtp
 from bot.mail.delivery import deliver_due
 from bot.mail.mime import compose, to_wire
 from storage import outbox
@@ -160,3 +162,76 @@ async def test_stored_message_is_ascii_and_parses(services, mail_sink):
                     to_address="maria.garcia@example.org", to_name="Reader", subject="Hello",
                     text="Hello.", now=services.clock.now())
     assert again["Message-ID"] == message["Message-ID"]
+
+
+async def test_results_are_recorded_a_batch_at_a_time(services, mail_sink, monkeypatch):
+    writes: list[list[str]] = []
+    write = recorder.write
+
+    async def counted(services, decisions, now):
+        writes.append([d.verdict for d in decisions])
+        await write(services, decisions, now)
+
+    monkeypatch.setattr(recorder, "write", counted)
+    await queue(services, *(f"fp{n}@example.org" for n in range(10)), "nobody@example.org")
+    mail_sink.fail_rcpt["nobody@example.org"] = "550 5.1.1 No such user"
+    mail_sink.fail_data.append("421 4.3.0 Try later")
+    report = await deliver_due(services, services.clock.now())
+    assert (report.sent, report.retry, report.failed) == (9, 1, 1)
+    # one transaction for the whole batch, not one per message
+    assert len(writes) == 1 and sorted(writes[0]).count("sent") == 9
+    state = await status_of(services)
+    assert state["nobody@example.org"] == (OutboxStatus.FAILED, "550 5.1.1 No such user")
+    assert sorted(s for s, _ in state.values()).count(OutboxStatus.SENT) == 9
+    [retry] = [r for r in await rows(services) if r.status == OutboxStatus.PENDING]
+    assert retry.attempts == 1 and retry.last_error.startswith("421")
+    assert retry.claimed_by is None and retry.next_attempt_at > services.clock.now()
+
+
+async def test_a_result_not_yet_recorded_means_a_resend_never_a_loss(services, mail_sink,
+                                                                     clock, monkeypatch):
+    addresses = [f"fp{n}@example.org" for n in range(4)]
+    await queue(services, *addresses)
+    write = recorder.write
+
+    async def crash(services, decisions, now):
+        raise ConnectionError("the database went away before the results were written")
+
+    monkeypatch.setattr(recorder, "write", crash)
+    with pytest.raises(ConnectionError):
+        await deliver_due(services, clock.now())
+    assert len(mail_sink.received) == 4  # sent, but not recorded
+    for row in await rows(services):  # still pending and leased to this instance
+        assert row.status == OutboxStatus.PENDING and row.attempts == 0
+        assert row.claimed_by == services.instance
+    monkeypatch.setattr(recorder, "write", write)
+    assert (await deliver_due(services, clock.now())).attempted == 0  # leased: not yet
+    clock.advance(delivery.lease_of(services))
+    assert (await deliver_due(services, clock.now())).sent == 4  # resent once the lease ran out
+    assert sorted(r[0] for _, r, _ in mail_sink.received) == sorted(addresses * 2)
+    assert {r.status for r in await rows(services)} == {OutboxStatus.SENT}
+
+
+async def test_rows_stay_held_for_lease_renewal_until_their_result_is_written(services, clock,
+                                                                             monkeypatch):
+    await queue(services, "anne.dupont@example.org")
+    [row] = await rows(services)
+    claimed = outbox.OutboxRow(row.id, row.key, row.channel, row.recipient, None, row.kind,
+                               row.body, 0, row.created_at)
+    report = outcomes.DeliveryReport()
+    results = recorder.Recorder(services, clock.now(), report)
+    results.held.add(row.id)
+
+    async def fail(services, decisions, now):
+        raise ConnectionError("no database")
+
+    monkeypatch.setattr(recorder, "write", fail)
+    await results.add(claimed, outcomes.Result(outcomes.Outcome.SENT, "sent"))
+    with pytest.raises(ConnectionError):
+        await results.flush()
+    assert results.held == {row.id} and report.sent == 0  # still renewed, nothing forgotten
+    monkeypatch.undo()
+    await results.flush()
+    assert results.held == set() and report.sent == 1
+    [row] = await rows(services)
+    assert row.status == OutboxStatus.SENT and row.claimed_by is None

@@ -9,9 +9,13 @@ the worker (`deliver_due`) owns the policy of `bot.mail.outcomes`: backoff with 
 Crash safety and several instances: rows are leased to this instance (`claimed_by`,
 `claimed_until`: FOF_DELIVERY_LEASE_SECONDS, 60 s by default) and the lease is committed before
 anything is sent; it is renewed every third of its length while the batch is sending, and
-results are recorded one by one as they come. An instance that dies stops renewing: its
+results are recorded a batch at a time (`bot.mail.recorder`: one transaction every 100 results,
+every half second and at the end of the batch). An instance that dies stops renewing: its
 unrecorded rows are free again once the lease runs out, and another instance sends them (at
 worst a resend of the batch in flight, with the same Message-ID, never a loss).
+
+Telegram copies go through their own budget (`bot.mail.bulk_budget`: 25 a second overall, one a
+second per chat), below Telegram's limits, so that replies to people always find room.
 """
 
 from __future__ import annotations
@@ -22,18 +26,19 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.mail import reachability, telegram
-from bot.mail.outcomes import GIVE_UP_AFTER, DeliveryReport, Outcome, Result, backoff
+from bot.mail import bulk_budget, reachability, telegram
+from bot.mail.outcomes import DeliveryReport, Result
+from bot.mail.recorder import Recorder
 from bot.mail.smtp import ServerSeen, send_batch
 from bot.mail.stale import supersede_stale
 from bot.services import Services
-from storage import mailing, outbox
+from storage import outbox
 from storage.models import Channel
 from storage.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 
-BATCH = 50  # rows claimed per transaction
+BATCH = 200  # rows claimed per transaction
 # The default lease (FOF_DELIVERY_LEASE_SECONDS): short, because it is renewed while a batch is
 # sending; a killed instance's rows go to another instance within a lease and a delivery tick.
 LEASE = timedelta(seconds=60)
@@ -59,59 +64,40 @@ async def _keep_leases(services: Services, held: set[int], now: datetime) -> Non
             log.warning("could not renew the lease of %d outbox rows", len(ids), exc_info=True)
 
 
-async def _send_rows(services: Services, rows: list[OutboxRow], telegram_bot, on_result,
-                     now: datetime) -> ServerSeen | None:
-    """Send one claimed batch (email over reused connections, Telegram one by one); what the
-    batch found of the mail server, when it had email."""
-    held = {row.id for row in rows}
+async def _send_rows(services: Services, rows: list[OutboxRow], telegram_bot,
+                     recorder: Recorder, now: datetime) -> ServerSeen | None:
+    """Send one claimed batch (email over reused connections, Telegram one by one under the
+    bulk budget); what the batch found of the mail server, when it had email.
 
-    async def recorded(row: OutboxRow, result: Result) -> None:
-        await on_result(row, result)
-        held.discard(row.id)
-
+    Results are recorded a batch at a time (`recorder`); a row stays in `held`, its lease
+    renewed, until its result is written."""
+    held = recorder.held
+    held.update(row.id for row in rows)
     renewing = asyncio.create_task(_keep_leases(services, held, now))
+    flushing = asyncio.create_task(recorder.flush_now_and_then())
     seen = None
     try:
         email_rows = [r for r in rows if r.channel == Channel.EMAIL]
         # Cancelled mid-batch (shutdown): unsent rows keep their lease and go out after it.
         if email_rows:
-            seen = await send_batch(services.settings, email_rows, on_result=recorded)
-        for row in rows:  # one by one: PTB's rate limiter paces them
-            if row.channel == Channel.TELEGRAM:
-                await recorded(row, await telegram.send(telegram_bot, row))
+            seen = await send_batch(services.settings, email_rows, on_result=recorder.add)
+        telegram_rows = [r for r in rows if r.channel == Channel.TELEGRAM]
+        if telegram_rows:
+            budget = bulk_budget.for_bot(telegram_bot)
+            for row in telegram_rows:
+                await budget.wait(int(row.recipient))
+                await recorder.add(row, await telegram.send(telegram_bot, row))
     finally:
-        renewing.cancel()
+        flushing.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await renewing
+            await flushing
+        try:  # what was sent is recorded, even when the batch stopped half-way
+            await recorder.finish()
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
     return seen
-
-
-async def _record(services: Services, row: OutboxRow, result: Result, now: datetime,
-                  report: DeliveryReport) -> None:
-    async with services.sessions.begin() as session:
-        if result.outcome == Outcome.SENT:
-            await outbox.mark_sent(session, row.id, now=now)
-            report.sent += 1
-            return
-        if result.unreachable and row.person_id is not None:
-            await mailing.mark_telegram_unreachable(session, row.person_id)
-        deadline = row.created_at + GIVE_UP_AFTER
-        if result.outcome == Outcome.TEMPORARY and now < deadline:
-            # at least a second ahead: a row is never tried twice within one deliver_due call
-            wait = max(result.retry_after or backoff(row.attempts + 1), timedelta(seconds=1))
-            retry_at = now + wait
-            await outbox.mark_retry(session, row.id, error=result.detail,
-                                    next_attempt_at=min(retry_at, deadline))
-            report.retry += 1
-            log.info("delivery to %s deferred: %s", row.recipient, result.detail)
-            return
-        reason = result.detail
-        if result.outcome == Outcome.TEMPORARY:
-            reason = f"gave up after 24 hours: {reason}"
-        await outbox.mark_failed(session, row.id, error=reason)
-        report.failed += 1
-        report.failures.append((row.recipient, reason))
-        log.warning("delivery to %s failed: %s", row.recipient, reason)
 
 
 async def deliver_due(
@@ -130,11 +116,7 @@ async def deliver_due(
     report = DeliveryReport()
     channels = [Channel.EMAIL] + ([Channel.TELEGRAM] if telegram_bot is not None else [])
 
-    async def on_result(row: OutboxRow, result: Result) -> None:
-        await _record(services, row, result, now, report)
-        if on_progress is not None:
-            on_progress(row, result)
-
+    recorder = Recorder(services, now, report, on_progress)
     async with services.sessions.begin() as session:
         await supersede_stale(session, now)
     remaining = limit
@@ -150,7 +132,7 @@ async def deliver_due(
             break
         if remaining is not None:
             remaining -= len(rows)
-        seen = await _send_rows(services, rows, telegram_bot, on_result, now)
+        seen = await _send_rows(services, rows, telegram_bot, recorder, now)
         if seen is not None:
             servers.append(seen)
     await reachability.after_delivery(services, now, servers)

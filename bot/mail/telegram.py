@@ -1,9 +1,11 @@
 """Reminders in Telegram for linked contacts, sent through the Application's bot.
 
-The running bot's `application.bot` goes through python-telegram-bot's AIORateLimiter, which
-keeps us under Telegram's flood limits; a `RetryAfter` that still comes through becomes a
-temporary failure with the wait Telegram asked for. A user who blocked the bot (403 Forbidden)
-is marked unreachable, so nothing more is queued for them.
+The delivery worker takes a slot of the bulk budget (`bot.mail.bulk_budget`: 25 a second, one a
+second per chat) before each send, leaving room for replies; the running bot's
+`application.bot` also goes through its rate limiter (`bot.ratelimit.ChatRateLimiter`). A
+`RetryAfter` that still comes through becomes a temporary failure with the wait Telegram asked
+for. A user who blocked the bot (403 Forbidden) is marked unreachable, so nothing more is queued
+for them.
 """
 
 from __future__ import annotations
