@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 
-
 CACHED = 4096
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import audit
@@ -47,20 +47,28 @@ async def id_by_uid(session: AsyncSession, uid: str) -> int | None:
     return (await session.exec(select(Meeting.id).where(Meeting.uid == uid))).first()
 
 
+def _upcoming(query, now: datetime, kind: str | None):
+    query = query.where(Meeting.ends_at > now, Meeting.status != MeetingStatus.CANCELLED)
+    return query if kind is None else query.where(Meeting.kind == kind)
+
+
 async def upcoming(
-    session: AsyncSession, now: datetime, *, limit: int | None = None, kind: str | None = None
+    session: AsyncSession, now: datetime, *, limit: int | None = None, kind: str | None = None,
+    offset: int = 0,
 ) -> list[Meeting]:
-    """Meetings not yet over and not cancelled, soonest first."""
-    query = (
-        select(Meeting)
-        .where(Meeting.ends_at > now, Meeting.status != MeetingStatus.CANCELLED)
-        .order_by(col(Meeting.starts_at), col(Meeting.id))
-    )
-    if kind is not None:
-        query = query.where(Meeting.kind == kind)
+    """Meetings not yet over and not cancelled, soonest first (a page: `offset`, `limit`)."""
+    query = _upcoming(select(Meeting), now, kind).order_by(col(Meeting.starts_at),
+                                                           col(Meeting.id))
     if limit is not None:
-        query = query.limit(limit)
+        query = query.offset(offset).limit(limit)
     return list((await session.exec(query)).all())
+
+
+async def count_upcoming(session: AsyncSession, now: datetime, *, kind: str | None = None
+                         ) -> int:
+    """How many meetings `upcoming` would return without a limit."""
+    query = _upcoming(select(func.count(col(Meeting.id))), now, kind)
+    return (await session.exec(query)).one()
 
 
 async def between(session: AsyncSession, start: datetime, end: datetime) -> list[Meeting]:

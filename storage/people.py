@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import and_, col, exists, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import audit
@@ -55,30 +55,35 @@ async def is_admin(session: AsyncSession, telegram_id: int) -> bool:
 
 
 async def get_viewer(session: AsyncSession, telegram_id: int) -> Viewer:
-    admin = await is_admin(session, telegram_id)
-    seen = await session.get(TelegramName, telegram_id)
-    telegram_name = seen.name if seen is not None else None
-    person = (
-        await session.exec(
-            select(Person).where(Person.telegram_id == telegram_id, Person.active == True)  # noqa: E712
-        )
-    ).first()
-    if person is None:
-        return Viewer(telegram_id=telegram_id, is_admin=admin, telegram_name=telegram_name)
-    codes = await session.exec(
-        select(Member.code)
-        .join(Role, Role.member_id == Member.id)
-        .where(Role.person_id == person.id, Member.active == True)  # noqa: E712
-        .distinct()
+    """Who is asking, in two statements at most (one when they have no contact record): it
+    runs for every update, so it is read as plain columns, not objects."""
+    first = select(
+        exists().where(Admin.telegram_id == telegram_id),
+        select(TelegramName.name).where(TelegramName.telegram_id == telegram_id)
+        .scalar_subquery(),
+        select(Person.id).where(Person.telegram_id == telegram_id, Person.active == True)  # noqa: E712
+        .limit(1).scalar_subquery(),
     )
+    admin, telegram_name, person_id = (await session.exec(first)).one()
+    if person_id is None:
+        return Viewer(telegram_id=telegram_id, is_admin=bool(admin), telegram_name=telegram_name)
+    rows = (await session.exec(
+        select(Person.name, Person.timezone, Person.language, Member.code)
+        .select_from(Person)
+        .join(Role, Role.person_id == Person.id, isouter=True)
+        .join(Member, and_(Member.id == Role.member_id, Member.active == True),  # noqa: E712
+              isouter=True)
+        .where(Person.id == person_id)
+    )).all()
+    name, timezone, language, _ = rows[0]
     return Viewer(
         telegram_id=telegram_id,
-        is_admin=admin,
-        person_id=person.id,
-        name=person.name,
-        timezone=person.timezone,
-        language=person.language,
-        member_codes=tuple(sorted(codes.all())),
+        is_admin=bool(admin),
+        person_id=person_id,
+        name=name,
+        timezone=timezone,
+        language=language,
+        member_codes=tuple(sorted({code for *_, code in rows if code is not None})),
         telegram_name=telegram_name,
     )
 
