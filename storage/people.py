@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import and_, col, exists, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -54,27 +55,33 @@ async def is_admin(session: AsyncSession, telegram_id: int) -> bool:
     return found.first() is not None
 
 
+# Built once (the statements of every update): only the bound Telegram id changes.
+_ASKER = bindparam("telegram_id")
+_PERSON = bindparam("person_id")
+VIEWER_FIRST = select(
+    exists().where(Admin.telegram_id == _ASKER),
+    select(TelegramName.name).where(TelegramName.telegram_id == _ASKER).scalar_subquery(),
+    select(Person.id).where(Person.telegram_id == _ASKER, Person.active == True)  # noqa: E712
+    .limit(1).scalar_subquery(),
+)
+VIEWER_PERSON = (
+    select(Person.name, Person.timezone, Person.language, Member.code)
+    .select_from(Person)
+    .join(Role, Role.person_id == Person.id, isouter=True)
+    .join(Member, and_(Member.id == Role.member_id, Member.active == True),  # noqa: E712
+          isouter=True)
+    .where(Person.id == _PERSON)
+)
+
+
 async def get_viewer(session: AsyncSession, telegram_id: int) -> Viewer:
     """Who is asking, in two statements at most (one when they have no contact record): it
     runs for every update, so it is read as plain columns, not objects."""
-    first = select(
-        exists().where(Admin.telegram_id == telegram_id),
-        select(TelegramName.name).where(TelegramName.telegram_id == telegram_id)
-        .scalar_subquery(),
-        select(Person.id).where(Person.telegram_id == telegram_id, Person.active == True)  # noqa: E712
-        .limit(1).scalar_subquery(),
-    )
-    admin, telegram_name, person_id = (await session.exec(first)).one()
+    first = await session.exec(VIEWER_FIRST, params={"telegram_id": telegram_id})
+    admin, telegram_name, person_id = first.one()
     if person_id is None:
         return Viewer(telegram_id=telegram_id, is_admin=bool(admin), telegram_name=telegram_name)
-    rows = (await session.exec(
-        select(Person.name, Person.timezone, Person.language, Member.code)
-        .select_from(Person)
-        .join(Role, Role.person_id == Person.id, isouter=True)
-        .join(Member, and_(Member.id == Role.member_id, Member.active == True),  # noqa: E712
-              isouter=True)
-        .where(Person.id == person_id)
-    )).all()
+    rows = (await session.exec(VIEWER_PERSON, params={"person_id": person_id})).all()
     name, timezone, language, _ = rows[0]
     return Viewer(
         telegram_id=telegram_id,
