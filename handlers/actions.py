@@ -54,8 +54,8 @@ async def actions_page(context: BotContext, viewer: Viewer, asked: dict, number:
     """Page `number` of /actions, read from the database (the page buttons call this too)."""
     member = asked.get("member")
     listing = await ops.list_actions(context.services, viewer, asked["which"], member,
-                                     page=number)
-    if listing.candidates:
+                                     mine=asked.get("mine", False), page=number)
+    if listing.candidates and not asked.get("name_them"):  # "did you mean" buttons
         raise Unclear(member or "", listing.candidates)
     return Page(listing_lines(listing, member, viewer.language), page_count(listing))
 
