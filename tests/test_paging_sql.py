@@ -155,3 +155,14 @@ def test_a_page_of_long_lines_still_fits_in_one_message():
     assert not re.search(r"&[a-z]*…", text)
     assert fit_line("<b>#1</b> abc", 7) == "<b>#1</b>…"
     assert page_text(["short", "lines"]) == "short\nlines"
+
+
+async def test_a_plain_question_about_action_items_is_paged_as_the_command(bot, services):
+    await un_scale.build(services, actions=100, meetings=0)
+    calls = await bot.send(ADMIN, "what is overdue?")
+    check_sane(calls)
+    reply = calls[0]
+    assert reply.text.startswith("<b>Overdue action items</b> (")
+    assert len(ids(reply, ACTION_ID)) == ACTIONS_PER_PAGE
+    second = edit_of(await bot.click(ADMIN, reply.buttons[-1][1]))
+    assert not set(ids(reply, ACTION_ID)) & set(ids(second, ACTION_ID))
