@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -52,11 +53,23 @@ def _upcoming(query, now: datetime, kind: str | None):
     return query if kind is None else query.where(Meeting.kind == kind)
 
 
+# /next and every page of /meetings run this: built once, only the bound values change.
+PAGE_OF_UPCOMING = (
+    _upcoming(select(Meeting), bindparam("now"), None)
+    .order_by(col(Meeting.starts_at), col(Meeting.id))
+    .offset(bindparam("offset")).limit(bindparam("limit"))
+)
+
+
 async def upcoming(
     session: AsyncSession, now: datetime, *, limit: int | None = None, kind: str | None = None,
     offset: int = 0,
 ) -> list[Meeting]:
     """Meetings not yet over and not cancelled, soonest first (a page: `offset`, `limit`)."""
+    if limit is not None and kind is None:
+        found = await session.exec(PAGE_OF_UPCOMING,
+                                   params={"now": now, "offset": offset, "limit": limit})
+        return list(found.all())
     query = _upcoming(select(Meeting), now, kind).order_by(col(Meeting.starts_at),
                                                            col(Meeting.id))
     if limit is not None:
