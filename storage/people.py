@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import and_, col, exists, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -55,34 +55,31 @@ async def is_admin(session: AsyncSession, telegram_id: int) -> bool:
     return found.first() is not None
 
 
-# Built once (the statements of every update): only the bound Telegram id changes.
+# Built once (it runs for every update): only the bound Telegram id changes. One statement for
+# everyone: a single-row start, so a Telegram user without a contact record still gets a row.
 _ASKER = bindparam("telegram_id")
-_PERSON = bindparam("person_id")
-VIEWER_FIRST = select(
-    exists().where(Admin.telegram_id == _ASKER),
-    select(TelegramName.name).where(TelegramName.telegram_id == _ASKER).scalar_subquery(),
-    select(Person.id).where(Person.telegram_id == _ASKER, Person.active == True)  # noqa: E712
-    .limit(1).scalar_subquery(),
-)
-VIEWER_PERSON = (
-    select(Person.name, Person.timezone, Person.language, Member.code)
-    .select_from(Person)
+_ONE = select(literal(1).label("one")).subquery()
+VIEWER = (
+    select(
+        exists().where(Admin.telegram_id == _ASKER),
+        select(TelegramName.name).where(TelegramName.telegram_id == _ASKER).scalar_subquery(),
+        Person.id, Person.name, Person.timezone, Person.language, Member.code,
+    )
+    .select_from(_ONE)
+    .join(Person, and_(Person.telegram_id == _ASKER, Person.active == True),  # noqa: E712
+          isouter=True)
     .join(Role, Role.person_id == Person.id, isouter=True)
     .join(Member, and_(Member.id == Role.member_id, Member.active == True),  # noqa: E712
           isouter=True)
-    .where(Person.id == _PERSON)
 )
 
 
 async def get_viewer(session: AsyncSession, telegram_id: int) -> Viewer:
-    """Who is asking, in two statements at most (one when they have no contact record): it
-    runs for every update, so it is read as plain columns, not objects."""
-    first = await session.exec(VIEWER_FIRST, params={"telegram_id": telegram_id})
-    admin, telegram_name, person_id = first.one()
+    """Who is asking, in one statement of plain columns (one row per member they represent)."""
+    rows = (await session.exec(VIEWER, params={"telegram_id": telegram_id})).all()
+    admin, telegram_name, person_id, name, timezone, language, _ = rows[0]
     if person_id is None:
         return Viewer(telegram_id=telegram_id, is_admin=bool(admin), telegram_name=telegram_name)
-    rows = (await session.exec(VIEWER_PERSON, params={"person_id": person_id})).all()
-    name, timezone, language, _ = rows[0]
     return Viewer(
         telegram_id=telegram_id,
         is_admin=bool(admin),
@@ -90,7 +87,7 @@ async def get_viewer(session: AsyncSession, telegram_id: int) -> Viewer:
         name=name,
         timezone=timezone,
         language=language,
-        member_codes=tuple(sorted({code for *_, code in rows if code is not None})),
+        member_codes=tuple(sorted({row[-1] for row in rows if row[-1] is not None})),
         telegram_name=telegram_name,
     )
 
