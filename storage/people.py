@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import bindparam, literal
+from sqlalchemy import bindparam, literal, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import and_, col, exists, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -95,14 +95,20 @@ async def get_viewer(session: AsyncSession, telegram_id: int) -> Viewer:
 async def remember_telegram_name(
     session: AsyncSession, telegram_id: int, name: str, *, at: datetime
 ) -> None:
-    """Keep the name Telegram gave this user (the caller writes only when it changed)."""
+    """Keep the name Telegram gave this user (the caller writes only when it changed).
+
+    The first statement writes (no read first): on SQLite a transaction that read and then
+    writes while another connection writes fails at once with "database is locked", whereas a
+    first write waits its turn (busy_timeout)."""
+    values = dict(name=name[:200], seen_at=at)
+    changed = await session.exec(  # type: ignore[call-overload]
+        update(TelegramName).where(col(TelegramName.telegram_id) == telegram_id).values(**values)
+    )
+    if changed.rowcount:
+        return
     try:
         async with session.begin_nested():
-            row = await session.get(TelegramName, telegram_id)
-            if row is None:
-                row = TelegramName(telegram_id=telegram_id, name=name[:200], seen_at=at)
-            row.name, row.seen_at = name[:200], at
-            session.add(row)
+            session.add(TelegramName(telegram_id=telegram_id, **values))
     except IntegrityError:
         pass  # another update from the same user wrote it at the same moment
 
