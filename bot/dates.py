@@ -2,17 +2,24 @@
 
 One module for chat replies (short forms: "Mon 9 Jul 2007, 09:00") and mail (long forms:
 "Monday, 9 July 2007, 09:00"). Babel treats naive datetimes as UTC; ours are always aware.
+
+Every function here is pure, so each is cached: a list of 10,000 action items has a few hundred
+distinct due dates, and parsing a Babel locale or formatting a date costs far more than a lookup.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 
+CACHED = 4096
 
+
+@lru_cache(maxsize=64)
 def locale_for(language: str) -> Locale:
     """The Babel locale of a language code ("fr", "es-MX"); English when unknown."""
     try:
@@ -21,6 +28,7 @@ def locale_for(language: str) -> Locale:
         return Locale.parse("en")
 
 
+@lru_cache(maxsize=CACHED)
 def short_moment(at: datetime, zone: str, language: str = "en", *,
                  with_date: bool = True) -> str:
     """'Mon 9 Jul 2007, 09:00' (or '09:00') in `zone`."""
@@ -28,22 +36,26 @@ def short_moment(at: datetime, zone: str, language: str = "en", *,
     return format_datetime(at, pattern, tzinfo=ZoneInfo(zone), locale=locale_for(language))
 
 
+@lru_cache(maxsize=CACHED)
 def short_day(value: date, language: str = "en") -> str:
     """'9 Jul 2007'."""
     return format_date(value, "d MMM y", locale=locale_for(language))
 
 
+@lru_cache(maxsize=CACHED)
 def long_moment(at: datetime, zone: str, language: str = "en") -> str:
     """'Monday, 9 July 2007, 09:00' in `zone`."""
     return format_datetime(at, "EEEE, d MMMM y, HH:mm", tzinfo=ZoneInfo(zone),
                            locale=locale_for(language))
 
 
+@lru_cache(maxsize=CACHED)
 def long_day(value: date, language: str = "en") -> str:
     """'Friday, 6 July 2007'."""
     return format_date(value, "EEEE, d MMMM y", locale=locale_for(language))
 
 
+@lru_cache(maxsize=CACHED)
 def long_moment_both(at: datetime, reader_zone: str, meeting_zone: str,
                      language: str = "en") -> str:
     """The time in the reader's zone, and in the meeting's when that differs."""
@@ -53,11 +65,13 @@ def long_moment_both(at: datetime, reader_zone: str, meeting_zone: str,
     return f"{mine}; {long_moment(at, meeting_zone, language)} local time ({meeting_zone})"
 
 
+@lru_cache(maxsize=CACHED)
 def full_day(value: date, language: str = "en") -> str:
     """'15 June 2007'."""
     return format_date(value, "d MMMM y", locale=locale_for(language))
 
 
+@lru_cache(maxsize=CACHED)
 def was_due(due: date, today: date, language: str = "en") -> str:
     """'was due on Friday 29 June (3 days ago)'; the year is written when it is not this year.
 

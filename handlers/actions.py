@@ -9,9 +9,9 @@ from telegram import Update
 from bot import parsing
 from bot.dates import full_day, short_day, short_moment
 from bot.ops import actions as ops
-from bot.ops.actions import ActionListing
+from bot.ops.actions import PAGE_SIZE, ActionListing
 from handlers.choices import offering
-from handlers.common import esc, reply, reply_long
+from handlers.common import Page, esc, page_loader, reply, reply_long, reply_paged
 from handlers.context import BotContext
 from handlers.formatting import action_line
 from storage.members import Unclear
@@ -35,11 +35,29 @@ def listing_lines(listing: ActionListing, query: str | None, language: str) -> l
         title = f"{title} for {esc(listing.member.name)}"
     elif listing.mine:
         title = f"Your {title[0].lower()}{title[1:]}"
-    if not listing.rows:
+    if not listing.total:
         return [f"<b>{title}</b>: none."]
-    return [f"<b>{title}</b> ({len(listing.rows)})",
-            *(action_line(r, listing.today, language) for r in listing.rows),
-            "Details: /action <i>number</i>"]
+    first = [f"<b>{title}</b> ({listing.total})"] if listing.page == 0 else []
+    last = ["Details: /action <i>number</i>"] if listing.page + 1 >= page_count(listing) else []
+    return [*first, *(action_line(r, listing.today, language) for r in listing.rows), *last]
+
+
+def page_count(listing: ActionListing) -> int:
+    """How many pages of PAGE_SIZE items the listing has (its rows may be all, or one page)."""
+    if len(listing.rows) == listing.total:
+        return 1
+    return max(1, -(-listing.total // PAGE_SIZE))
+
+
+@page_loader("actions")
+async def actions_page(context: BotContext, viewer: Viewer, asked: dict, number: int) -> Page:
+    """Page `number` of /actions, read from the database (the page buttons call this too)."""
+    member = asked.get("member")
+    listing = await ops.list_actions(context.services, viewer, asked["which"], member,
+                                     mine=asked.get("mine", False), page=number)
+    if listing.candidates and not asked.get("name_them"):  # "did you mean" buttons
+        raise Unclear(member or "", listing.candidates)
+    return Page(listing_lines(listing, member, viewer.language), page_count(listing))
 
 
 async def actions_lines(context: BotContext, viewer: Viewer, which: str = "open",
@@ -54,21 +72,17 @@ async def list_actions(update: Update, context: BotContext, viewer: Viewer) -> N
     argument = " ".join(context.args or []).strip()
     if len(argument) > 100:
         raise parsing.BadInput("That is too long for a filter or a member name.")
-    if not argument or argument.lower() in FILTERS:
-        lines = await actions_lines(context, viewer, argument.lower() or "open")
-    else:
+    if argument and argument.lower() not in FILTERS:
         await offering(update, context, viewer, "actions", {"code": argument}, member_actions)
         return
-    await reply_long(update, context, lines)
+    await reply_paged(update, context, viewer, "actions", {"which": argument.lower() or "open"})
 
 
 async def member_actions(update: Update, context: BotContext, viewer: Viewer,
                          fields: dict) -> None:
     """A member's open action items (its code or a loosely written name)."""
-    listing = await ops.list_actions(context.services, viewer, "open", fields["code"])
-    if listing.candidates:
-        raise Unclear(fields["code"], listing.candidates)
-    await reply_long(update, context, listing_lines(listing, fields["code"], viewer.language))
+    await reply_paged(update, context, viewer, "actions", {"which": "open",
+                                                           "member": fields["code"]})
 
 
 def _action_id(context: BotContext) -> int:

@@ -12,7 +12,18 @@ from bot.dates import short_moment
 from bot.ics import meeting_calendar
 from bot.ops import calendar as ops
 from bot.ops.calendar import Scheduled
-from handlers.common import argument_text, card_owner, edit, esc, owned, reply, reply_long
+from handlers.common import (
+    Page,
+    argument_text,
+    card_owner,
+    edit,
+    esc,
+    owned,
+    page_loader,
+    reply,
+    reply_long,
+    reply_paged,
+)
 from handlers.context import BotContext
 from handlers.formatting import ANSWER_LABEL, meeting_details, meeting_line, when
 from storage.errors import Rejected
@@ -57,7 +68,21 @@ async def next_meeting(update: Update, context: BotContext, viewer: Viewer) -> N
 
 async def list_meetings(update: Update, context: BotContext, viewer: Viewer) -> None:
     """List upcoming meetings."""
-    await reply_long(update, context, await meetings_lines(context, viewer))
+    await reply_paged(update, context, viewer, "meetings", {})
+
+
+@page_loader("meetings")
+async def meetings_page(context: BotContext, viewer: Viewer, asked: dict, number: int) -> Page:
+    """Page `number` of /meetings, read from the database (the page buttons call this too)."""
+    found = await ops.upcoming_page(context.services, number)
+    title = "Upcoming meetings"
+    if not found.total:
+        return Page([f"<b>{title}</b>", "None."], 1)
+    first = [f"<b>{title}</b>"] if number == 0 else []
+    last = ["Details and calendar file: /meeting <i>number</i>"] \
+        if number + 1 >= found.count else []
+    return Page([*first, *(meeting_line(m, viewer) for m in found.meetings), *last],
+                found.count)
 
 
 def attendance_buttons(meeting: Meeting, answer: str | None,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from html import escape
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from handlers.context import BotContext
+from storage.people import Viewer
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +100,17 @@ def page_buttons(token: str, page: int, total: int,
     return InlineKeyboardMarkup([row])
 
 
+def _keep(context: BotContext, entry: object) -> str:
+    """Remember a list in chat_data under a new token (the latest KEPT_LISTS are kept)."""
+    kept: dict[str, object] = context.chat_data.setdefault("pages", {})
+    token = str(context.chat_data.get("pages_next", 1))
+    context.chat_data["pages_next"] = int(token) + 1
+    kept[token] = entry
+    for old in list(kept)[:-KEPT_LISTS]:
+        del kept[old]
+    return token
+
+
 async def reply_long(update: Update, context: BotContext, lines: list[str]) -> None:
     """Reply with a list, paged with buttons when it does not fit in one message."""
     pages = paginate(lines)
@@ -104,27 +118,90 @@ async def reply_long(update: Update, context: BotContext, lines: list[str]) -> N
         await reply(update, pages[0])
         return
     # Pages live in chat_data (memory): after a restart the buttons say to ask again.
-    kept: dict[str, list[str]] = context.chat_data.setdefault("pages", {})
-    token = str(context.chat_data.get("pages_next", 1))
-    context.chat_data["pages_next"] = int(token) + 1
-    kept[token] = pages
-    for old in list(kept)[:-KEPT_LISTS]:
-        del kept[old]
+    token = _keep(context, pages)
     await reply(update, pages[0],
                 reply_markup=page_buttons(token, 0, len(pages), card_owner(update)))
 
 
-async def turn_page(update: Update, context: BotContext) -> None:
+@dataclass(frozen=True)
+class Page:
+    """One page of a list read from the database: its lines, and how many pages there are."""
+
+    lines: list[str]
+    count: int
+
+
+# A loader reads page `n` of a list of its kind from the database: (context, viewer, query, n).
+PageLoader = Callable[[BotContext, Viewer, dict, int], Awaitable[Page]]
+LOADERS: dict[str, PageLoader] = {}
+
+
+def page_loader(kind: str) -> Callable[[PageLoader], PageLoader]:
+    """Register the loader of a kind of list whose pages are read from the database."""
+    def register(loader: PageLoader) -> PageLoader:
+        LOADERS[kind] = loader
+        return loader
+    return register
+
+
+def page_text(lines: list[str], limit: int = PAGE_LIMIT) -> str:
+    """The lines of one page; overlong lines are shortened so the page fits in one message."""
+    text = "\n".join(lines)
+    if len(text) <= limit:
+        return text
+    budget = max(limit // max(len(lines), 1) - 1, 40)
+    return "\n".join(fit_line(line, budget) for line in lines)[:limit]
+
+
+def fit_line(line: str, limit: int) -> str:
+    """Cut an HTML line to `limit` characters without leaving half a tag or entity open."""
+    if len(line) <= limit:
+        return line
+    cut = HALF_MARKUP.sub("", line[: limit - 1])
+    for tag in ("b", "i", "code"):
+        if cut.count(f"<{tag}>") > cut.count(f"</{tag}>"):
+            cut += f"</{tag}>"
+    return cut + "…"
+
+
+HALF_MARKUP = re.compile(r"(<[^>]*|&[#a-zA-Z0-9]*)$")
+
+
+async def reply_paged(update: Update, context: BotContext, viewer: Viewer, kind: str,
+                      query: dict) -> None:
+    """Reply with the first page of a list read page by page from the database; the buttons
+    keep only the list's `query` (chat_data) and read the page asked for when pressed."""
+    first = await LOADERS[kind](context, viewer, query, 0)
+    if first.count <= 1:
+        await reply(update, page_text(first.lines))
+        return
+    token = _keep(context, (kind, query))
+    await reply(update, page_text(first.lines),
+                reply_markup=page_buttons(token, 0, first.count, card_owner(update)))
+
+
+async def turn_page(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Show another page of a long list (pg:<list>:<page>[:<owner>])."""
     query = update.callback_query
     token, number, owner = context.match.groups()
-    pages = context.chat_data.get("pages", {}).get(token)
-    if not pages or int(number) >= len(pages):
-        await query.answer("This list has expired; please send the command again.")
+    kept = context.chat_data.get("pages", {}).get(token)
+    page = int(number)
+    if isinstance(kept, tuple):
+        kind, asked = kept
+        shown = await LOADERS[kind](context, viewer, asked, page)
+        text, count = page_text(shown.lines), shown.count
+    elif kept and page < len(kept):
+        text, count = kept[page], len(kept)
+    else:
+        text, count = "", 0
+    if page >= count or not text:
+        await query.answer(EXPIRED)
         return
     await query.answer()
-    page = int(number)
-    await edit(query, pages[page], page_buttons(token, page, len(pages), owner))
+    await edit(query, text, page_buttons(token, page, count, owner))
+
+
+EXPIRED = "This list has expired; please send the command again."
 
 
 async def edit(query: CallbackQuery, text: str | None, markup: InlineKeyboardMarkup | None

@@ -11,7 +11,7 @@ from telegram import Update
 from handlers import actions, calendar, membership
 from handlers.basic import help_command
 from handlers.commands import commands_for
-from handlers.common import reply, reply_long
+from handlers.common import reply, reply_long, reply_paged
 from handlers.context import BotContext
 from handlers.guard import LINK_FIRST
 from handlers.intents import Intent, interpret
@@ -39,6 +39,12 @@ async def question(update: Update, context: BotContext, viewer: Viewer) -> None:
         await membership.whoami(update, context, viewer)
     elif intent.name == "unknown":
         await reply(update, _suggest(context, text, viewer))
+    elif intent.name == "actions":  # read page by page, as /actions
+        await reply_paged(update, context, viewer, "actions", {
+            "which": intent.which, "member": intent.subject, "mine": intent.mine,
+            "name_them": True})
+    elif intent.name == "meetings" and intent.month is None:
+        await calendar.list_meetings(update, context, viewer)
     else:
         await reply_long(update, context, await answer(context, viewer, intent))
 

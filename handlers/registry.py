@@ -130,8 +130,8 @@ IMPORT = Access("import", ADMIN)  # a CSV file sent to the bot
 # only); `(?::(?P<owner>...))?` marks a card that, in a group, belongs to the person who asked.
 OWNER = r"(?::(?P<owner>[0-9]{1,16}))?"
 BUTTONS: tuple[Button, ...] = (
-    # paging needs no viewer: the pages are in chat_data
-    Button("pg", turn_page, None, rf"pg:([0-9]{{1,9}}):([0-9]{{1,4}}){OWNER}"),
+    # paging reads the page asked for (as its reader sees it), or a page kept in chat_data
+    Button("pg", turn_page, ANYONE, rf"pg:([0-9]{{1,9}}):([0-9]{{1,4}}){OWNER}"),
     Button("att", calendar.attend, ANYONE, rf"att:([0-9]{{1,9}}):(yes|no|maybe){OWNER}"),
     Button("cxm", calendar.confirm_cancel, BY_NAME["cancelmeeting", False],
            r"cxm:([0-9]{1,9}|no)"),

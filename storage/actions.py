@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import col, or_, select
+from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import audit
@@ -70,12 +70,9 @@ def view_of(item: ActionItem, member: Member, assignee: str | None = None) -> Ac
                       assignee_id=item.assignee_id, assignee=assignee)
 
 
-async def list_actions(
-    session: AsyncSession, *, today: date, which: str = "open",
-    member_codes: tuple[str, ...] | None = None, person_id: int | None = None,
-) -> list[ActionView]:
-    """Action items: `which` is open, overdue or all; restricted to members (and/or assignee)."""
-    query = _rows_query().order_by(col(ActionItem.due_date), col(ActionItem.id))
+def _filtered(query, *, today: date, which: str, member_codes: tuple[str, ...] | None,
+              person_id: int | None):
+    """`which` is open, overdue or all; restricted to members (and/or assignee)."""
     if which in ("open", "overdue"):
         query = query.where(col(ActionItem.status).in_(OPEN_STATUSES))
     if which == "overdue":
@@ -85,9 +82,44 @@ async def list_actions(
         conditions.append(col(Member.code).in_(member_codes))
     if person_id is not None:
         conditions.append(ActionItem.assignee_id == person_id)
-    if conditions:
-        query = query.where(or_(*conditions))
-    return [view_of(*found) for found in (await session.exec(query)).all()]
+    return query.where(or_(*conditions)) if conditions else query
+
+
+# Plain columns, not ORM objects: a list reads thousands of rows and needs none of them tracked.
+VIEW_COLUMNS = (ActionItem.id, ActionItem.title, Member.id, Member.code, Member.name,
+                ActionItem.due_date, ActionItem.status, ActionItem.assignee_id, Person.name)
+
+
+async def list_actions(
+    session: AsyncSession, *, today: date, which: str = "open",
+    member_codes: tuple[str, ...] | None = None, person_id: int | None = None,
+    offset: int = 0, limit: int | None = None,
+) -> list[ActionView]:
+    """Action items (due first), or one page of them (`offset`, `limit`): see `_filtered`."""
+    query = (
+        select(*VIEW_COLUMNS)
+        .join(Member, Member.id == ActionItem.member_id)
+        .join(Person, Person.id == ActionItem.assignee_id, isouter=True)
+        .order_by(col(ActionItem.due_date), col(ActionItem.id))
+    )
+    query = _filtered(query, today=today, which=which, member_codes=member_codes,
+                      person_id=person_id)
+    if limit is not None:
+        query = query.offset(offset).limit(limit)
+    return [ActionView(*row) for row in (await session.exec(query)).all()]
+
+
+async def count_actions(
+    session: AsyncSession, *, today: date, which: str = "open",
+    member_codes: tuple[str, ...] | None = None, person_id: int | None = None,
+) -> int:
+    """How many action items `list_actions` would return without a limit."""
+    query = select(func.count(col(ActionItem.id))).select_from(ActionItem)
+    if member_codes is not None:
+        query = query.join(Member, Member.id == ActionItem.member_id)
+    query = _filtered(query, today=today, which=which, member_codes=member_codes,
+                      person_id=person_id)
+    return (await session.exec(query)).one()
 
 
 async def get_action(session: AsyncSession, action_id: int) -> ActionDetail | None:

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import col, select
+from sqlalchemy import bindparam
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import audit
@@ -47,20 +48,40 @@ async def id_by_uid(session: AsyncSession, uid: str) -> int | None:
     return (await session.exec(select(Meeting.id).where(Meeting.uid == uid))).first()
 
 
+def _upcoming(query, now: datetime, kind: str | None):
+    query = query.where(Meeting.ends_at > now, Meeting.status != MeetingStatus.CANCELLED)
+    return query if kind is None else query.where(Meeting.kind == kind)
+
+
+# /next and every page of /meetings run this: built once, only the bound values change.
+PAGE_OF_UPCOMING = (
+    _upcoming(select(Meeting), bindparam("now"), None)
+    .order_by(col(Meeting.starts_at), col(Meeting.id))
+    .offset(bindparam("offset")).limit(bindparam("limit"))
+)
+
+
 async def upcoming(
-    session: AsyncSession, now: datetime, *, limit: int | None = None, kind: str | None = None
+    session: AsyncSession, now: datetime, *, limit: int | None = None, kind: str | None = None,
+    offset: int = 0,
 ) -> list[Meeting]:
-    """Meetings not yet over and not cancelled, soonest first."""
-    query = (
-        select(Meeting)
-        .where(Meeting.ends_at > now, Meeting.status != MeetingStatus.CANCELLED)
-        .order_by(col(Meeting.starts_at), col(Meeting.id))
-    )
-    if kind is not None:
-        query = query.where(Meeting.kind == kind)
+    """Meetings not yet over and not cancelled, soonest first (a page: `offset`, `limit`)."""
+    if limit is not None and kind is None:
+        found = await session.exec(PAGE_OF_UPCOMING,
+                                   params={"now": now, "offset": offset, "limit": limit})
+        return list(found.all())
+    query = _upcoming(select(Meeting), now, kind).order_by(col(Meeting.starts_at),
+                                                           col(Meeting.id))
     if limit is not None:
-        query = query.limit(limit)
+        query = query.offset(offset).limit(limit)
     return list((await session.exec(query)).all())
+
+
+async def count_upcoming(session: AsyncSession, now: datetime, *, kind: str | None = None
+                         ) -> int:
+    """How many meetings `upcoming` would return without a limit."""
+    query = _upcoming(select(func.count(col(Meeting.id))), now, kind)
+    return (await session.exec(query)).one()
 
 
 async def between(session: AsyncSession, start: datetime, end: datetime) -> list[Meeting]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from sqlalchemy import bindparam, literal, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import and_, col, exists, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import audit
@@ -54,31 +55,39 @@ async def is_admin(session: AsyncSession, telegram_id: int) -> bool:
     return found.first() is not None
 
 
-async def get_viewer(session: AsyncSession, telegram_id: int) -> Viewer:
-    admin = await is_admin(session, telegram_id)
-    seen = await session.get(TelegramName, telegram_id)
-    telegram_name = seen.name if seen is not None else None
-    person = (
-        await session.exec(
-            select(Person).where(Person.telegram_id == telegram_id, Person.active == True)  # noqa: E712
-        )
-    ).first()
-    if person is None:
-        return Viewer(telegram_id=telegram_id, is_admin=admin, telegram_name=telegram_name)
-    codes = await session.exec(
-        select(Member.code)
-        .join(Role, Role.member_id == Member.id)
-        .where(Role.person_id == person.id, Member.active == True)  # noqa: E712
-        .distinct()
+# Built once (it runs for every update): only the bound Telegram id changes. One statement for
+# everyone: a single-row start, so a Telegram user without a contact record still gets a row.
+_ASKER = bindparam("telegram_id")
+_ONE = select(literal(1).label("one")).subquery()
+VIEWER = (
+    select(
+        exists().where(Admin.telegram_id == _ASKER),
+        select(TelegramName.name).where(TelegramName.telegram_id == _ASKER).scalar_subquery(),
+        Person.id, Person.name, Person.timezone, Person.language, Member.code,
     )
+    .select_from(_ONE)
+    .join(Person, and_(Person.telegram_id == _ASKER, Person.active == True),  # noqa: E712
+          isouter=True)
+    .join(Role, Role.person_id == Person.id, isouter=True)
+    .join(Member, and_(Member.id == Role.member_id, Member.active == True),  # noqa: E712
+          isouter=True)
+)
+
+
+async def get_viewer(session: AsyncSession, telegram_id: int) -> Viewer:
+    """Who is asking, in one statement of plain columns (one row per member they represent)."""
+    rows = (await session.exec(VIEWER, params={"telegram_id": telegram_id})).all()
+    admin, telegram_name, person_id, name, timezone, language, _ = rows[0]
+    if person_id is None:
+        return Viewer(telegram_id=telegram_id, is_admin=bool(admin), telegram_name=telegram_name)
     return Viewer(
         telegram_id=telegram_id,
-        is_admin=admin,
-        person_id=person.id,
-        name=person.name,
-        timezone=person.timezone,
-        language=person.language,
-        member_codes=tuple(sorted(codes.all())),
+        is_admin=bool(admin),
+        person_id=person_id,
+        name=name,
+        timezone=timezone,
+        language=language,
+        member_codes=tuple(sorted({row[-1] for row in rows if row[-1] is not None})),
         telegram_name=telegram_name,
     )
 
@@ -86,14 +95,20 @@ async def get_viewer(session: AsyncSession, telegram_id: int) -> Viewer:
 async def remember_telegram_name(
     session: AsyncSession, telegram_id: int, name: str, *, at: datetime
 ) -> None:
-    """Keep the name Telegram gave this user (the caller writes only when it changed)."""
+    """Keep the name Telegram gave this user (the caller writes only when it changed).
+
+    The first statement writes (no read first): on SQLite a transaction that read and then
+    writes while another connection writes fails at once with "database is locked", whereas a
+    first write waits its turn (busy_timeout)."""
+    values = dict(name=name[:200], seen_at=at)
+    changed = await session.exec(  # type: ignore[call-overload]
+        update(TelegramName).where(col(TelegramName.telegram_id) == telegram_id).values(**values)
+    )
+    if changed.rowcount:
+        return
     try:
         async with session.begin_nested():
-            row = await session.get(TelegramName, telegram_id)
-            if row is None:
-                row = TelegramName(telegram_id=telegram_id, name=name[:200], seen_at=at)
-            row.name, row.seen_at = name[:200], at
-            session.add(row)
+            session.add(TelegramName(telegram_id=telegram_id, **values))
     except IntegrityError:
         pass  # another update from the same user wrote it at the same moment
 

@@ -28,11 +28,18 @@ class ActionListing:
     mine: bool = False  # the viewer's own members' items and those assigned to them
     candidates: list[Member] = field(default_factory=list)  # an unclear member name
     unknown: bool = False  # no member by that name
+    total: int = 0  # how many items match (all pages)
+    page: int = 0  # which page `rows` is, when one page was asked for
+
+
+PAGE_SIZE = 20  # action items per page of /actions
 
 
 async def list_actions(services: Services, viewer: Viewer, which: str = "open",
-                       member_query: str | None = None, *, mine: bool = False) -> ActionListing:
-    """`which` is open, overdue, all or mine; `member_query` a code or a loosely written name."""
+                       member_query: str | None = None, *, mine: bool = False,
+                       page: int | None = None) -> ActionListing:
+    """`which` is open, overdue, all or mine; `member_query` a code or a loosely written name.
+    With `page`, only that page (PAGE_SIZE items) is read, and `total` is counted in SQL."""
     if which == "mine":
         which, mine = "open", True
     today = services.today()
@@ -48,9 +55,16 @@ async def list_actions(services: Services, viewer: Viewer, which: str = "open",
             member, codes = found.member, (found.member.code,)
         elif mine:
             codes, person_id = viewer.member_codes, viewer.person_id
-        rows = await actions.list_actions(session, today=today, which=which,
-                                          member_codes=codes, person_id=person_id)
-    return ActionListing(which, today, rows, member=member, mine=mine and member is None)
+        where = dict(today=today, which=which, member_codes=codes, person_id=person_id)
+        if page is None:
+            rows = await actions.list_actions(session, **where)
+            total = len(rows)
+        else:
+            total = await actions.count_actions(session, **where)
+            rows = await actions.list_actions(session, **where, offset=page * PAGE_SIZE,
+                                              limit=PAGE_SIZE)
+    return ActionListing(which, today, rows, member=member, mine=mine and member is None,
+                         total=total, page=page or 0)
 
 
 async def get_action(services: Services, action_id: int) -> ActionDetail:

@@ -39,6 +39,32 @@ async def upcoming(services: Services) -> list[Meeting]:
         return await meetings.upcoming(session, services.now())
 
 
+PAGE_SIZE = 15  # meetings per page of /meetings
+
+
+@dataclass(frozen=True)
+class MeetingPage:
+    """One page of the upcoming meetings, and how many there are in all."""
+
+    meetings: list[Meeting]
+    total: int
+    page: int
+
+    @property
+    def count(self) -> int:
+        """How many pages."""
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+async def upcoming_page(services: Services, page: int) -> MeetingPage:
+    """Only page `page` of the upcoming meetings is read (and counted in SQL)."""
+    now = services.now()
+    async with services.sessions() as session:
+        total = await meetings.count_upcoming(session, now)
+        found = await meetings.upcoming(session, now, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+    return MeetingPage(found, total, page)
+
+
 async def between(services: Services, start: datetime, end: datetime) -> list[Meeting]:
     async with services.sessions() as session:
         return await meetings.between(session, start, end)
