@@ -53,7 +53,8 @@ async def build_un_scale(services: Services) -> Figure:
                                          due_date=action_due(n), title=f"Bench action item {n}",
                                          actor="cli", now=NOW)
     estimate = per_item * ACTIONS
-    return Figure(f"recording {ACTIONS:,} action items", estimate, "s", "< 10 s", met=estimate < 10,
+    return Figure(f"recording {ACTIONS:,} action items", estimate, "s", "< 10 s",
+                  met=estimate < 10,
                   note=f"no action import on this code: {BY_OPERATION:,} recorded through "
                        f"bot.ops.actions.add_action ({per_item * 1000:.1f} ms each), extrapolated")
 

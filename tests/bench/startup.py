@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 from bot.mailsink import free_port
-from tests.fake_bot_api import FakeBotApi
 from tests.bench.common import Figure, not_measured
+from tests.fake_bot_api import FakeBotApi
 
 RUNS = 3
 TIME_CAP = 20.0  # seconds per start
@@ -74,5 +74,6 @@ async def measure(folder: Path) -> list[Figure]:
     value = statistics.median(starts)
     bare = statistics.median(_bare_interpreter() for _ in range(RUNS))
     return [Figure(name, value, "s", "< 1 s", baseline=bare, ratio=value / bare,
-                   met=value < 1, note="baseline: a bare python start; the first start, migrating a "
-                        "new database: " + (f"{first:.2f} s" if first else "no getUpdates"))]
+                   met=value < 1,
+                   note="baseline: a bare python start; the first start, migrating a new "
+                        "database: " + (f"{first:.2f} s" if first else "no getUpdates"))]
