@@ -46,8 +46,8 @@ class Figure:
             text += f" (baseline {_number(self.baseline)} {self.unit})"
         if self.ratio is not None:
             text += f", ratio {self.ratio:.2f}x"
-        verdict = {True: "met", False: "NOT met", None: "?"}[self.met]
-        text += f"; goal {self.goal}: {verdict}"
+        verdict = {True: ": met", False: ": NOT met", None: ""}[self.met]
+        text += f"; goal {self.goal}{verdict}"
         return text + (f"  [{self.note}]" if self.note else "")
 
     def as_json(self) -> dict:
