@@ -31,6 +31,7 @@ from storage.models import Channel
 from tests.bench.common import (
     FIRST_TELEGRAM_ID,
     NOW,
+    SHARED,
     Figure,
     bench_settings,
     import_contacts,
@@ -164,10 +165,13 @@ async def _queue(services) -> None:
 
 async def measure(folder: Path) -> list[Figure]:
     with LimitedBotApi() as api:
-        settings = bench_settings(folder, 2525, "fanout").model_copy(
-            update={"telegram_api_url": api.url})
+        shared = SHARED.get("contacts2000")  # the digest's 2,000 linked contacts, when built
+        reuse = shared is not None and shared.exists()
+        settings = bench_settings(shared.parent if reuse else folder, 2525,
+                                  shared.stem if reuse else "fanout", telegram_api_url=api.url)
         async with open_services(settings, FixedClock(NOW)) as services:
-            await import_contacts(services, RECIPIENTS + 1)
+            if not reuse:
+                await import_contacts(services, RECIPIENTS + 1)
             await _queue(services)
             app = build_application(services, token=TOKEN)
             async with app:
