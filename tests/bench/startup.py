@@ -22,7 +22,8 @@ TOKEN = "123456789:AAH-bench-token"
 
 
 def _environment(folder: Path, api_url: str, run: int) -> dict[str, str]:
-    return {
+    kept = {name: os.environ[name] for name in ("PYTHONPATH",) if name in os.environ}
+    return {**kept,
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "FOF_TELEGRAM_TOKEN": TOKEN, "FOF_TELEGRAM_API_URL": api_url,
         "FOF_DATABASE_URL": f"sqlite:///{folder / 'run.db'}",
