@@ -39,6 +39,7 @@ from storage.outbox import OutboxRow
 log = logging.getLogger(__name__)
 
 BATCH = 200  # rows claimed per transaction
+TELEGRAM_IN_FLIGHT = 4  # bulk Telegram copies awaiting an answer at once (the budget paces)
 # The default lease (FOF_DELIVERY_LEASE_SECONDS): short, because it is renewed while a batch is
 # sending; a killed instance's rows go to another instance within a lease and a delivery tick.
 LEASE = timedelta(seconds=60)
@@ -83,10 +84,7 @@ async def _send_rows(services: Services, rows: list[OutboxRow], telegram_bot,
             seen = await send_batch(services.settings, email_rows, on_result=recorder.add)
         telegram_rows = [r for r in rows if r.channel == Channel.TELEGRAM]
         if telegram_rows:
-            budget = bulk_budget.for_bot(telegram_bot)
-            for row in telegram_rows:
-                await budget.wait(int(row.recipient))
-                await recorder.add(row, await telegram.send(telegram_bot, row))
+            await _send_telegram(telegram_bot, telegram_rows, recorder)
     finally:
         flushing.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -98,6 +96,25 @@ async def _send_rows(services: Services, rows: list[OutboxRow], telegram_bot,
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
     return seen
+
+
+async def _send_telegram(bot, rows: list[OutboxRow], recorder: Recorder) -> None:
+    """Bulk copies at the pace of the bulk budget, a few awaiting Telegram at once: one by
+    one, each round trip to Telegram would hold the pace below the budget."""
+    budget = bulk_budget.for_bot(bot)
+    slots = asyncio.Semaphore(TELEGRAM_IN_FLIGHT)
+
+    async def one(row: OutboxRow) -> None:
+        try:
+            await recorder.add(row, await telegram.send(bot, row))
+        finally:
+            slots.release()
+
+    async with asyncio.TaskGroup() as sending:
+        for row in rows:
+            await slots.acquire()
+            await budget.wait(int(row.recipient))
+            sending.create_task(one(row))
 
 
 async def deliver_due(

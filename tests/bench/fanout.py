@@ -15,6 +15,7 @@ import statistics
 import threading
 import time
 from collections import deque
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -22,7 +23,7 @@ from urllib.parse import parse_qs
 from telegram import Update
 
 from bot.app import build_application
-from bot.clock import FixedClock
+from bot.clock import Clock
 from bot.mail.delivery import deliver_due
 from bot.offline import BOT_USER, UpdateFactory, user
 from bot.services import open_services
@@ -46,6 +47,19 @@ REPLY_CAP = 10.0  # seconds to wait for one answer to /next
 QUIET_SAMPLES = 5
 DELEGATE = user(FIRST_TELEGRAM_ID + RECIPIENTS, "Delegate")  # linked, not in the fan-out
 TOKEN = "123456789:AAH-bench-token"
+
+
+class TickingClock(Clock):
+    """Starts at NOW and runs with real time: the flood throttle counts a user's updates on the
+    services clock, and on a clock standing still a delegate asking once a second would look
+    like a flood (20 updates "at once") and be dropped."""
+
+    def __init__(self, start: datetime) -> None:
+        self._start = start
+        self._origin = time.monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=time.monotonic() - self._origin)
 
 
 class LimitedBotApi:
@@ -169,7 +183,7 @@ async def measure(folder: Path) -> list[Figure]:
         reuse = shared is not None and shared.exists()
         settings = bench_settings(shared.parent if reuse else folder, 2525,
                                   shared.stem if reuse else "fanout", telegram_api_url=api.url)
-        async with open_services(settings, FixedClock(NOW)) as services:
+        async with open_services(settings, TickingClock(NOW)) as services:
             if not reuse:
                 await import_contacts(services, RECIPIENTS + 1)
             await _queue(services)
