@@ -13,7 +13,6 @@ reports; `bot.ops.imports` checks the rows against what is recorded and writes t
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -84,29 +83,17 @@ def parse_csv(content: bytes) -> ActionPlan:
 
 def _read_rows(reader: Any, header: list[str], plan: ActionPlan) -> None:
     """Add each row to the plan's rows or its errors; too many rows make the plan fatal."""
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            plan.errors.append(Problem(reader.line_num, f"cannot be read ({exc})"))
-            continue
-        line = reader.line_num
-        if not any(v.strip() for v in values):
-            continue
-        if len(plan.rows) + len(plan.errors) >= MAX_ROWS:
-            plan.fatal = f"The file has more than {MAX_ROWS:,} rows; split it."
-            return
-        if len(values) > len(header):
-            plan.errors.append(Problem(line, f"has {len(values)} cells but the header has "
-                                             f"{len(header)} columns"))
-            continue
-        cells = {h: v.strip() for h, v in zip(header, values, strict=False) if h}
-        try:
-            plan.rows.append(_row(line, cells))
-        except parsing.BadInput as problem:
-            plan.errors.append(Problem(line, str(problem)))
+    try:
+        for line, cells in import_file.rows(reader, header, MAX_ROWS):
+            if isinstance(cells, str):
+                plan.errors.append(Problem(line, cells))
+                continue
+            try:
+                plan.rows.append(_row(line, cells))
+            except parsing.BadInput as problem:
+                plan.errors.append(Problem(line, str(problem)))
+    except import_file.TooManyRows as too_many:
+        plan.fatal = str(too_many)
 
 
 def _row(line: int, cells: dict[str, str]) -> ActionRow:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from typing import Any
 
 CONTACTS = "contacts"
@@ -67,3 +68,33 @@ def kind_of(content: bytes) -> str | None:
         if set(required) <= header:
             return kind
     return None
+
+
+class TooManyRows(Exception):
+    """The file has more rows than one import takes; the message says so."""
+
+
+def rows(reader: Any, header: list[str],
+         max_rows: int) -> Iterator[tuple[int, dict[str, str] | str]]:
+    """Each non-empty row past the header, by line number: its cells by column, or one sentence
+    saying why it cannot be read. A row past `max_rows` raises TooManyRows."""
+    count = 0
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            count += 1
+            yield reader.line_num, f"cannot be read ({exc})"
+            continue
+        if not any(v.strip() for v in values):
+            continue
+        if count >= max_rows:
+            raise TooManyRows(f"The file has more than {max_rows:,} rows; split it.")
+        count += 1
+        if len(values) > len(header):
+            yield reader.line_num, (f"has {len(values)} cells but the header has "
+                                    f"{len(header)} columns")
+            continue
+        yield reader.line_num, {h: v.strip() for h, v in zip(header, values, strict=False) if h}

@@ -12,7 +12,6 @@ dialogue; `bot.ops.imports` writes the rows.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,32 +106,20 @@ def _read_rows(reader: Any, header: list[str], plan: ImportPlan) -> None:
     seen_codes: dict[str, int] = {}
     seen_telegram: dict[int, tuple[int, str]] = {}
     seen_troika: dict[str, int] = {}
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            plan.errors.append(Problem(reader.line_num, f"cannot be read ({exc})"))
-            continue
-        line = reader.line_num
-        if not any(v.strip() for v in values):
-            continue
-        if len(plan.rows) + len(plan.errors) >= MAX_ROWS:
-            plan.fatal = f"The file has more than {MAX_ROWS} rows; split it."
-            return
-        if len(values) > len(header):
-            plan.errors.append(Problem(line, f"has {len(values)} cells but the header has "
-                                             f"{len(header)} columns"))
-            continue
-        cells = {h: v.strip() for h, v in zip(header, values, strict=False) if h}
-        try:
-            row = _row(line, cells, plan.warnings)
-            _check_unique(row, seen_codes, seen_telegram, seen_troika)
-        except parsing.BadInput as problem:
-            plan.errors.append(Problem(line, str(problem)))
-            continue
-        plan.rows.append(row)
+    try:
+        for line, cells in import_file.rows(reader, header, MAX_ROWS):
+            if isinstance(cells, str):
+                plan.errors.append(Problem(line, cells))
+                continue
+            try:
+                row = _row(line, cells, plan.warnings)
+                _check_unique(row, seen_codes, seen_telegram, seen_troika)
+            except parsing.BadInput as problem:
+                plan.errors.append(Problem(line, str(problem)))
+                continue
+            plan.rows.append(row)
+    except import_file.TooManyRows as too_many:
+        plan.fatal = str(too_many)
 
 
 def _row(line: int, cells: dict[str, str], warnings: list[Problem]) -> ImportRow:
