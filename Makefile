@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-sqlite bench lint run clean
+.PHONY: catalogs demo test test-sqlite bench lint run clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,26 +12,31 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# The French and Spanish catalogs, compiled from their .po files (a stale .mo is also
+# compiled in memory at run time, so this only saves the work at start-up).
+catalogs: $(STAMP)
+	$(BIN)/python -m bot.catalogs compile
+
+demo: $(STAMP) catalogs
 	$(BIN)/fof-bot demo
 
 # The suite on SQLite, then on a throwaway PostgreSQL server that tests/pg_server.py starts
 # (installing Debian's postgresql package when missing and possible) and stops; where
 # PostgreSQL cannot be had it says so in one loud line and runs SQLite only.
-test: $(STAMP)
+test: $(STAMP) catalogs
 	$(BIN)/python -m tests.pg_server
 
 # The suite on SQLite only (quicker while working).
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) catalogs
 	$(BIN)/python -m pytest -x
 
-bench: $(STAMP)
+bench: $(STAMP) catalogs
 	$(BIN)/python -m tests.bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot handlers storage tests
 
-run: $(STAMP)
+run: $(STAMP) catalogs
 	$(BIN)/fof-bot run
 
 clean:

@@ -22,6 +22,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import parsing
+from bot.i18n import _
 from handlers import actions, calendar, membership
 from handlers.commands import Ask, Command, Form
 from handlers.common import Handler, esc, reply
@@ -221,7 +222,7 @@ async def _answer(update: Update, context: BotContext, value: str) -> int:
     context.user_data.pop("form", None)
     viewer = await viewer_of(update, context)
     if not viewer.is_admin:  # the role may have been withdrawn while the form was open
-        await reply(update, REFUSED)
+        await reply(update, _(REFUSED))
         return ConversationHandler.END
     try:
         await form.finish(update, context, viewer, state["answers"])

@@ -12,6 +12,8 @@ import functools
 
 from telegram import Update
 
+from bot import i18n
+from bot.i18n import N_, _
 from bot.ops import admin as admin_ops
 from bot.ops import people as people_ops
 from bot.parsing import BadInput
@@ -21,9 +23,9 @@ from handlers.context import BotContext
 from storage.errors import Rejected
 from storage.people import Viewer
 
-REFUSED = "Sorry, only administrators of the support structure may do this."
-PRIVATE_ONLY = "Send me this in a private chat."
-LINK_FIRST = (
+REFUSED = N_("Sorry, only administrators of the support structure may do this.")
+PRIVATE_ONLY = N_("Send me this in a private chat.")
+LINK_FIRST = N_(
     "This is for focal points and steering-group members who linked their account: "
     "send /link followed by your email address."
 )
@@ -31,9 +33,9 @@ LINK_FIRST = (
 
 def usage_text(access: Access) -> str:
     """'Use: <form>' and 'For example: <example>' for a command, HTML-escaped."""
-    text = f"Use: <code>{esc(access.usage_line)}</code>"
+    text = _("Use: <code>{usage}</code>", usage=esc(access.usage_line))
     if access.example and access.example != access.usage_line:
-        text += f"\nFor example: <code>{esc(access.example)}</code>"
+        text += "\n" + _("For example: <code>{example}</code>", example=esc(access.example))
     return text
 
 
@@ -43,16 +45,24 @@ async def viewer_of(update: Update, context: BotContext) -> Viewer:
     return await people_ops.viewer(context.services, user.id, user.full_name)
 
 
+def speak_to(update: Update, viewer: Viewer) -> None:
+    """Texts of this update in the viewer's language: their setting when they have a contact
+    record, else the language Telegram reports when it is one of ours, else English."""
+    user = update.effective_user
+    i18n.set_language(i18n.pick(viewer.language if viewer.is_linked else None,
+                                user.language_code if user else None))
+
+
 async def allowed(update: Update, context: BotContext, viewer: Viewer, access: Access) -> bool:
     """Whether the viewer may use this here; if not, they were told why (and refusals logged)."""
     if access.role == ADMIN and not viewer.is_admin:
         await refuse(update, context, viewer, access.name)
         return False
     if private_only(access) and not is_private(update):
-        await say(update, PRIVATE_ONLY)  # one sentence: nothing personal is said in a group
+        await say(update, _(PRIVATE_ONLY))  # one sentence: nothing personal is said in a group
         return False
     if access.role == LINKED and not (viewer.is_linked or viewer.is_admin):
-        await say(update, LINK_FIRST)
+        await say(update, _(LINK_FIRST))
         return False
     return True
 
@@ -61,6 +71,7 @@ def guarded(access: Access, handler: Guarded) -> Handler:
     @functools.wraps(handler)
     async def wrapper(update: Update, context: BotContext) -> object:
         viewer = await viewer_of(update, context)
+        speak_to(update, viewer)
         if not await allowed(update, context, viewer, access):
             return None
         try:
@@ -68,7 +79,7 @@ def guarded(access: Access, handler: Guarded) -> Handler:
         except BadInput as problem:
             await say(update, f"{esc(problem)}\n{usage_text(access)}")
         except Rejected as problem:
-            await say(update, f"{esc(problem)} Nothing was changed.")
+            await say(update, _("{problem} Nothing was changed.", problem=esc(problem)))
         return None
 
     return wrapper
@@ -82,7 +93,7 @@ async def refuse(update: Update, context: BotContext, viewer: Viewer, command: s
     elif update.effective_message is not None:
         attempted = update.effective_message.text or update.effective_message.caption or ""
     await admin_ops.record_refusal(context.services, viewer, command, attempted)
-    await say(update, REFUSED)
+    await say(update, _(REFUSED))
 
 
 async def say(update: Update, text: str) -> None:

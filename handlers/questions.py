@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from rapidfuzz import fuzz, process
 from telegram import Update
 
+from bot.i18n import _
 from handlers import actions, calendar, membership
 from handlers.basic import help_command
 from handlers.commands import commands_for
@@ -31,7 +32,7 @@ async def question(update: Update, context: BotContext, viewer: Viewer) -> None:
         return
     intent = interpret(text, context.services.today())
     if intent.name in LINKED_INTENTS and not (viewer.is_linked or viewer.is_admin):
-        await reply(update, LINK_FIRST)
+        await reply(update, _(LINK_FIRST))
         return
     if intent.name == "help":
         await help_command(update, context, viewer)
