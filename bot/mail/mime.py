@@ -53,6 +53,8 @@ def compose(
     html: str | None = None,
     alternatives: Sequence[Attachment] = (),
     attachments: Sequence[Attachment] = (),
+    language: str = "en",
+    unsubscribe_url: str | None = None,
 ) -> EmailMessage:
     """One message to one recipient: text (and HTML) parts, attachments, list headers."""
     sender = settings.require_mail_from()
@@ -64,7 +66,13 @@ def compose(
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id(key, sender)
     message["List-Id"] = LIST_ID
-    message["List-Unsubscribe"] = f"<mailto:{sender}?subject=unsubscribe>"
+    mailto = f"<mailto:{sender}?subject=unsubscribe>"
+    if unsubscribe_url:
+        # RFC 8058: one POST to the link unsubscribes, no page to click through.
+        message["List-Unsubscribe"] = f"<{unsubscribe_url}>, {mailto}"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    else:
+        message["List-Unsubscribe"] = mailto
     message["Auto-Submitted"] = "auto-generated"
     # Quoted-printable keeps every part 7-bit: the stored message is plain ASCII and needs no
     # 8BITMIME from the server.
@@ -77,6 +85,8 @@ def compose(
     for part in attachments:
         message.add_attachment(part.content, maintype=part.maintype, subtype=part.subtype,
                                filename=part.filename, params=part.params or {})
+    # After the content: set_content() drops Content-* headers set before it.
+    message["Content-Language"] = language
     return message
 
 

@@ -11,17 +11,17 @@ from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from bot import dates
+from bot import dates, i18n
 
-# Languages the templates are written in. Dates follow the text's language, not the reader's
-# preference alone: a French date inside an English sentence reads badly. Add a language here
-# when its templates exist.
+# Languages the templates are written in (through the catalogs). Dates follow the text's
+# language: a French date inside an English sentence reads badly. Until the templates are
+# translated, mail stays English.
 TEMPLATE_LANGUAGES = ("en",)
 
 
 def mail_language(language: str) -> str:
-    base = (language or "en").replace("-", "_").split("_")[0].lower()
-    return base if base in TEMPLATE_LANGUAGES else "en"
+    chosen = i18n.pick(language)
+    return chosen if chosen in TEMPLATE_LANGUAGES else "en"
 
 
 def when(moment: datetime, zone: str, language: str = "en") -> str:
@@ -49,7 +49,10 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # `{{ _("...") }}` and `{% trans %}` read the language of the moment (`bot.i18n.using`).
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters["when"] = when
     env.filters["day"] = day
     env.filters["when_both"] = when_both
