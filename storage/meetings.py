@@ -18,6 +18,7 @@ from storage.models import (
     Answer,
     Attendance,
     Audience,
+    AuditEntry,
     Meeting,
     MeetingKind,
     MeetingStatus,
@@ -186,6 +187,27 @@ async def _announce_change(
                        subject=f"{meeting.id} {meeting.title}", before=before,
                        after=snapshot(meeting))
     return meeting
+
+
+MEETING_CHANGES = (AuditAction.MEETING_ADD, AuditAction.MEETING_MOVE, AuditAction.MEETING_CANCEL)
+
+
+async def starts_by_sequence(session: AsyncSession, meeting_id: int) -> dict[int, datetime]:
+    """SEQUENCE -> when the meeting started at that SEQUENCE, read from the audit entries that
+    every change writes with its snapshots before and after (so an update can say what a
+    reader was last told, however many moves ago that was). Unknown sequences are missing."""
+    found = await session.exec(
+        select(AuditEntry).where(
+            col(AuditEntry.action).in_(MEETING_CHANGES),
+            col(AuditEntry.subject).startswith(f"{meeting_id} ", autoescape=True),
+        ).order_by(col(AuditEntry.id))
+    )
+    starts: dict[int, datetime] = {}
+    for entry in found.all():
+        for shot in (entry.before, entry.after):
+            if shot and isinstance(shot.get("sequence"), int) and shot.get("starts_at"):
+                starts.setdefault(shot["sequence"], datetime.fromisoformat(shot["starts_at"]))
+    return starts
 
 
 def _invited_members(audience: str):

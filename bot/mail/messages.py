@@ -11,19 +11,30 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot import dates, i18n
 from bot.config import Settings
 from bot.dates import was_due
+from bot.i18n import N_, _
 from bot.ics import meeting_calendar
+from bot.mail import keys, links
 from bot.mail.keys import ActionKey, DigestKey, LinkKey, MeetingKey, PreviewKey
 from bot.mail.mime import Attachment, compose, to_wire
-from bot.mail.render import day, mail_language, render, render_mail, when_both
+from bot.mail.render import day, mail_language, render, render_mail
 from storage.actions import ActionView
 from storage.mailing import MemberInfo, Recipient
-from storage.models import Meeting
+from storage.models import Meeting, MeetingStatus
 
 ROLE_WORDS = {"focal_point": "focal point", "steering_rep": "steering-group representative"}
-MEETING_PREFIX = {"reminder": "Reminder", "update": "Changed", "cancel": "Cancelled"}
-
+# The subject of each meeting message, whole sentences for translation.
+MEETING_PREFIX = {
+    "invite": N_("Invitation: {title}, {day}"),
+    "reminder": N_("Reminder: {title}, {day}"),
+    "update": N_("Changed: {title}, {day}"),
+    "cancel": N_("Cancelled: {title}, {day}"),
+    "left": N_("No longer invited: {title}, {day}"),
+}
+ANSWER_WORDS = {"yes": N_("yes, I will attend"), "no": N_("no, I will not attend"),
+                "maybe": N_("maybe")}
 
 def roles_text(recipient: Recipient) -> str:
     if not recipient.roles:
@@ -35,38 +46,86 @@ def roles_text(recipient: Recipient) -> str:
 # Meetings and actions
 
 
-def _meeting_when(meeting: Meeting, recipient: Recipient) -> str:
-    return when_both(meeting.starts_at, recipient.timezone, meeting.timezone, recipient.language)
+def _meeting_when(at: datetime, meeting: Meeting, recipient: Recipient) -> str:
+    """The time in the reader's zone, and in the meeting's when that differs."""
+    language = mail_language(recipient.language)
+    mine = dates.long_moment(at, recipient.timezone, language)
+    if recipient.timezone == meeting.timezone:
+        return _("{moment} ({zone})", moment=mine, zone=recipient.timezone)
+    return _("{moment} ({zone}); {local} local time ({meeting_zone})", moment=mine,
+             zone=recipient.timezone, local=dates.long_moment(at, meeting.timezone, language),
+             meeting_zone=meeting.timezone)
+
+
+def _was_when(previous: datetime | None, meeting: Meeting, recipient: Recipient) -> str | None:
+    """The start the reader was last told, in their zone, when the meeting has moved since."""
+    if previous is None or previous == meeting.starts_at:
+        return None
+    language = mail_language(recipient.language)
+    return _("{moment} ({zone})", zone=recipient.timezone,
+             moment=dates.long_moment(previous, recipient.timezone, language))
+
+
+def meeting_kind(kind: str, meeting: Meeting) -> str:
+    """The message's kind as the templates see it: a cancellation for a meeting that goes on
+    is the one sent to someone who left its audience ("left")."""
+    if kind == keys.CANCEL and meeting.status != MeetingStatus.CANCELLED:
+        return "left"
+    return kind
+
+
+def _meeting_context(meeting: Meeting, recipient: Recipient, kind: str, answer: str | None,
+                     previous: datetime | None) -> dict[str, object]:
+    return dict(kind=meeting_kind(kind, meeting), meeting=meeting,
+                when=_meeting_when(meeting.starts_at, meeting, recipient),
+                was=_was_when(previous, meeting, recipient),
+                answer=_(ANSWER_WORDS[answer]) if answer in ANSWER_WORDS else None,
+                email=recipient.email)
 
 
 def meeting_message(settings: Settings, *, key: MeetingKey, meeting: Meeting,
-                    recipient: Recipient, answer: str | None, now: datetime) -> tuple[str, str]:
-    """(subject, whole RFC 5322 message) for a reminder, update or cancellation."""
+                    recipient: Recipient, answer: str | None, now: datetime,
+                    previous: datetime | None = None) -> tuple[str, str]:
+    """(subject, whole RFC 5322 message) for an invitation, reminder, update or cancellation,
+    in the recipient's language; `previous`: the start they were last told (updates)."""
+    with i18n.using(recipient.language) as language:
+        return _meeting_message(settings, key, meeting, recipient, answer, now, previous,
+                                language)
+
+
+def _meeting_message(settings: Settings, key: MeetingKey, meeting: Meeting,
+                     recipient: Recipient, answer: str | None, now: datetime,
+                     previous: datetime | None, language: str) -> tuple[str, str]:
     sender = settings.require_mail_from()
-    kind = key.kind
+    context = _meeting_context(meeting, recipient, key.kind, answer, previous)
     short_day = day(meeting.starts_at.astimezone(ZoneInfo(recipient.timezone)).date(),
                     recipient.language)
-    subject = f"{MEETING_PREFIX[kind]}: {meeting.title}, {short_day}"
-    context = dict(kind=kind, meeting=meeting, when=_meeting_when(meeting, recipient),
-                   answer=answer, subject=subject, language=mail_language(recipient.language),
-                   roles_text=roles_text(recipient), mail_from=sender, email=recipient.email)
-    text, html = render_mail("meeting", **context)
-    method = "CANCEL" if kind == "cancel" else "REQUEST"
+    subject = _(MEETING_PREFIX[str(context["kind"])], title=meeting.title, day=short_day)
+    text, html = render_mail(
+        "meeting", **context, subject=subject, language=mail_language(recipient.language),
+        rsvp=links.rsvp_urls(settings, recipient.person_id, meeting.id or 0),
+        roles_text=roles_text(recipient), mail_from=sender)
+    method = "CANCEL" if key.kind == keys.CANCEL else "REQUEST"
     calendar = meeting_calendar(meeting, method=method, organizer_email=sender,
-                                attendee_email=recipient.email)
+                                attendee_email=recipient.email, attendee_name=recipient.name,
+                                answer=answer)
     invite = Attachment("invite.ics", calendar, "text", "calendar", {"method": method})
+    unsubscribe = (links.unsubscribe_url(settings, recipient.person_id, "reminders")
+                   if key.kind == keys.REMINDER else None)
     message = compose(
         settings, key=str(key), to_address=recipient.email, to_name=recipient.name,
-        subject=subject, text=text, html=html, now=now,
-        alternatives=[invite], attachments=[invite],
+        subject=subject, text=text, html=html, now=now, alternatives=[invite],
+        attachments=[invite], language=language, unsubscribe_url=unsubscribe,
     )
     return subject, to_wire(message)
 
 
 def meeting_telegram_text(kind: str, meeting: Meeting, recipient: Recipient,
-                          answer: str | None) -> str:
-    return render("meeting.tg.html", kind=kind, meeting=meeting,
-                  when=_meeting_when(meeting, recipient), answer=answer, email=recipient.email)
+                          answer: str | None, previous: datetime | None = None) -> str:
+    """The Telegram twin of a meeting message, in the recipient's language."""
+    with i18n.using(recipient.language):
+        return render("meeting.tg.html", **_meeting_context(meeting, recipient, kind, answer,
+                                                            previous))
 
 
 def action_message(settings: Settings, *, key: ActionKey, action: ActionView,

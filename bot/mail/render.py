@@ -14,9 +14,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from bot import dates, i18n
 
 # Languages the templates are written in (through the catalogs). Dates follow the text's
-# language: a French date inside an English sentence reads badly. Until the templates are
-# translated, mail stays English.
-TEMPLATE_LANGUAGES = ("en",)
+# language: a French date inside an English sentence reads badly.
+TEMPLATE_LANGUAGES = i18n.LANGUAGES
 
 
 def mail_language(language: str) -> str:
