@@ -12,13 +12,14 @@ import html
 import re
 import shutil
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.app import build_application
 from bot.clock import FixedClock
 from bot.config import load_settings
+from bot.demo_invitations import meeting_story, sample_invitations_sent
 from bot.logging_setup import setup_logging
 from bot.mailsink import MailSink
 from bot.offline import ApiCall, OfflineBot, OfflineRequest, user
@@ -28,6 +29,8 @@ from storage import sample_data as demo_data
 
 DEMO_NOW = datetime(2007, 7, 2, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
 MAIL_FROM = "secretariat@gfmd.example"
+MEETING_MAIL = {"Invitation": "meeting invitation", "Changed": "meeting update",
+                "Cancelled": "meeting cancellation"}
 LINK_EXAMPLE = "focal.ke@gfmd.example"  # a sample contact without a linked Telegram account
 
 DELEGATE = user(demo_data.DELEGATE_TELEGRAM_ID, "Thomas")
@@ -192,6 +195,7 @@ def describe_mail(mail_folder: Path) -> list[str]:
     for path in sorted(mail_folder.glob("*.eml")):
         message = message_from_bytes(path.read_bytes(), policy=policy.default)
         kind = "digest" if "digest" in str(message["Subject"]).lower() else "reminder"
+        kind = MEETING_MAIL.get(str(message["Subject"]).split(":")[0], kind)
         if message.get_content_type() != "multipart/mixed" and kind != "digest":
             kind = "notice"
         if kind not in seen:
@@ -224,6 +228,7 @@ async def run_demo(folder: Path, *, interactive: bool = False) -> int:
         async with open_services(settings, clock) as services:
             async with services.sessions.begin() as session:
                 counts = await demo_data.load_sample_data(session, clock.now())
+            await sample_invitations_sent(services, DEMO_NOW - timedelta(days=60))
             print("Sample data: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
             request = OfflineRequest()
             application = build_application(services, request=request, rate_limit=False)
@@ -234,6 +239,8 @@ async def run_demo(folder: Path, *, interactive: bool = False) -> int:
                     return 0
                 turns = await play_script(bot, services, folder)
                 mail = await send_mail(services, bot)
+                await meeting_story(bot, services, ADMIN,
+                                    lambda: deliver_now(services, bot, mail_folder))
         emails = sorted(mail_folder.glob("*.eml"))
     print("\nSummary")
     print(f"  conversation: {turns} messages, {len(request.calls)} Bot API calls (offline)")

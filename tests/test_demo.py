@@ -7,6 +7,10 @@ from icalendar import Calendar
 from bot.demo import run_demo
 
 
+MEETING_MAIL = [("Invitation:", "invitation", "REQUEST"), ("Changed:", "update", "REQUEST"),
+                ("Cancelled:", "cancellation", "CANCEL")]
+
+
 async def test_demo_runs_and_writes_parseable_mail(tmp_path, capsys):
     folder = tmp_path / "demo"
     assert await run_demo(folder) == 0
@@ -31,5 +35,13 @@ async def test_demo_runs_and_writes_parseable_mail(tmp_path, capsys):
             calendar = Calendar.from_ical(calendars[0].get_content())
             assert str(calendar["METHOD"]) == "REQUEST"
             assert calendar.walk("VEVENT")[0]["UID"].endswith("@gfmd.example")
-    assert kinds == {"digest", "reminder"}
+        for prefix, kind, method in MEETING_MAIL:
+            if subject.startswith(prefix):
+                kinds.add(kind)
+                [alternative, _attachment] = [p for p in message.walk()
+                                              if p.get_content_type() == "text/calendar"]
+                assert str(Calendar.from_ical(alternative.get_content())["METHOD"]) == method
+    # the story's troika meeting: invited when scheduled, updated when moved, then cancelled
+    assert kinds == {"digest", "reminder", "invitation", "update", "cancellation"}
+    assert "a meeting update:" in output
     assert (folder / "demo.db").exists()

@@ -51,19 +51,25 @@ def _meeting_when(at: datetime, meeting: Meeting, recipient: Recipient) -> str:
     language = mail_language(recipient.language)
     mine = dates.long_moment(at, recipient.timezone, language)
     if recipient.timezone == meeting.timezone:
-        return _("{moment} ({zone})", moment=mine, zone=recipient.timezone)
+        return _in_reader_zone(at, recipient)
     return _("{moment} ({zone}); {local} local time ({meeting_zone})", moment=mine,
              zone=recipient.timezone, local=dates.long_moment(at, meeting.timezone, language),
              meeting_zone=meeting.timezone)
 
 
-def _was_when(previous: datetime | None, meeting: Meeting, recipient: Recipient) -> str | None:
-    """The start the reader was last told, in their zone, when the meeting has moved since."""
+def _in_reader_zone(at: datetime, recipient: Recipient) -> str:
+    return _("{moment} ({zone})", zone=recipient.timezone, moment=dates.long_moment(
+        at, recipient.timezone, mail_language(recipient.language)))
+
+
+def _moved(previous: datetime | None, meeting: Meeting,
+           recipient: Recipient) -> tuple[str | None, str | None]:
+    """(the start the reader was last told, the new one), both in the reader's zone, when the
+    meeting has moved since; (None, None) when it has not or that start is not known."""
     if previous is None or previous == meeting.starts_at:
-        return None
-    language = mail_language(recipient.language)
-    return _("{moment} ({zone})", zone=recipient.timezone,
-             moment=dates.long_moment(previous, recipient.timezone, language))
+        return None, None
+    return (_in_reader_zone(previous, recipient),
+            _in_reader_zone(meeting.starts_at, recipient))
 
 
 def meeting_kind(kind: str, meeting: Meeting) -> str:
@@ -76,9 +82,10 @@ def meeting_kind(kind: str, meeting: Meeting) -> str:
 
 def _meeting_context(meeting: Meeting, recipient: Recipient, kind: str, answer: str | None,
                      previous: datetime | None) -> dict[str, object]:
+    was, moved_to = _moved(previous, meeting, recipient)
     return dict(kind=meeting_kind(kind, meeting), meeting=meeting,
                 when=_meeting_when(meeting.starts_at, meeting, recipient),
-                was=_was_when(previous, meeting, recipient),
+                was=was, moved_to=moved_to,
                 answer=_(ANSWER_WORDS[answer]) if answer in ANSWER_WORDS else None,
                 email=recipient.email)
 
