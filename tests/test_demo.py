@@ -6,7 +6,6 @@ from icalendar import Calendar
 
 from bot.demo import run_demo
 
-
 MEETING_MAIL = [("Invitation:", "invitation", "REQUEST"), ("Changed:", "update", "REQUEST"),
                 ("Cancelled:", "cancellation", "CANCEL")]
 

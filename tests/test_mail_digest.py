@@ -28,7 +28,8 @@ async def test_digest_content_per_role(services, clock, mail_sink):
     assert all(f"* {t}\n" in anne for t in ("Troika meeting", "Global Forum", "Steering group"))
     assert "STEERING GROUP" in anne and "Philippines (troika: future)" in anne
     assert "Pilot on measuring the impacts" in anne  # another steering member's open action
-    assert "Thursday, 5 July 2007, 14:00 (Europe/Brussels)" in anne
+    # (Anne reads French: dates follow her language)
+    assert "jeudi, 5 juillet 2007, 14:00 (Europe/Brussels)" in anne
     # Luc: Belgium's steering representative, not a focal point: no Forum (audience all)
     luc = text[EMAILS["luc"]]
     assert "* Troika meeting\n" in luc and "* Steering group\n" in luc
