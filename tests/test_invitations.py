@@ -247,3 +247,37 @@ async def test_french_and_spanish_meeting_reminders(services, clock, mail_sink):
     assert str(alarm["DESCRIPTION"]) == "Mañana: Global Forum"
     [alarm] = calendars(anne)[0].events[0].walk("VALARM")
     assert str(alarm["DESCRIPTION"]) == "Demain : Global Forum"
+
+
+async def test_a_change_before_the_invitation_left_is_no_news_to_anyone(services, bot, clock,
+                                                                        mail_sink):
+    await seed(services, invited=True)
+    await bot.send(ADMIN, "/addmeeting 2007-07-30 10:00 Europe/Brussels | "
+                          "Troika debrief | Brussels | troika")
+    meeting = await meeting_titled(services, "Troika debrief")
+    await sweep(services, clock.now())  # invitations queued; the relay has not taken them yet
+    await bot.send(ADMIN, f"/movemeeting {meeting.id} 2007-07-31 10:00")
+    clock.advance(SWEEP_INTERVAL)
+    # the stale invitations are parked, and the new ones are invitations, not updates from a
+    # time nobody was told
+    by_rcpt = await sweep_and_deliver(services, clock, mail_sink, "Troika debrief")
+    assert set(by_rcpt) == TROIKA
+    for [message] in by_rcpt.values():
+        assert message["Subject"].startswith(("Invitation: ", "Invitation : "))
+        assert calendars(message)[0].events[0]["SEQUENCE"] == 1
+    found = await rows(services)
+    assert keyed(found, f"update:{meeting.id}:") == set()
+    assert {r.status for r in found if r.key.startswith(f"invite:{meeting.id}:0:")} == {
+        "superseded"}
+    # scheduled and called off before anything went out: no cancellation for anyone
+    await bot.send(ADMIN, "/addmeeting 2007-08-01 10:00 Europe/Brussels | "
+                          "Short-lived | Brussels | troika")
+    short = await meeting_titled(services, "Short-lived")
+    await sweep(services, clock.now())
+    calls = await bot.send(ADMIN, f"/cancelmeeting {short.id}")
+    [(data, message_id)] = [(d, int(c.params.get("message_id") or 1)) for c in calls
+                            for _, d in c.buttons if d == f"cxm:{short.id}"]
+    await bot.click(ADMIN, data, message_id=message_id)
+    clock.advance(SWEEP_INTERVAL)
+    assert await sweep_and_deliver(services, clock, mail_sink, "Short-lived") == {}
+    assert keyed(await rows(services), f"cancel:{short.id}:") == set()

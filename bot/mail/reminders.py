@@ -115,12 +115,10 @@ class _MeetingSweep:
 
 
 async def _queued(session: AsyncSession, meeting_id: int) -> dict[str, datetime]:
-    """What was already queued for this meeting, whatever its status: the record of what
-    each person has been told."""
-    known: dict[str, datetime] = {}
-    for kind in keys.MEETING_KINDS:
-        known |= await outbox.keys_with_prefix(session, keys.meeting_prefix(kind, meeting_id))
-    return known
+    """What was already queued for this meeting, sent or still to be sent: the record of what
+    each person has been told (a message parked unsent told them nothing)."""
+    return await meetings.mail_told(
+        session, [keys.meeting_prefix(kind, meeting_id) for kind in keys.MEETING_KINDS])
 
 
 async def _cancel_for_the_uninvited(run: _MeetingSweep, audience: dict[int, Recipient],
@@ -235,13 +233,14 @@ async def sweep(services: Services, now: datetime) -> int:
     settings = services.settings
     async with services.sessions.begin() as session:
         batch = _Batch(session, now)
+        # First: a message parked unsent told nobody anything (who was told what is read next)
+        await supersede_stale(session, now)
         roster = await mailing.roster(session)
         meetings = await mailing.meetings_not_started(session, now)
         answers = await mailing.answers(session, [m.id for m in meetings if m.id is not None])
         for meeting in meetings:
             await _sweep_meeting(batch, settings, meeting, roster, answers)
         await _sweep_actions(batch, settings, roster)
-        await supersede_stale(session, now)
     if batch.added:
         log.info("reminder sweep queued %d message(s)", batch.added)
     return batch.added

@@ -1,7 +1,8 @@
 """Parking pending meeting messages that a later change of their meeting made wrong.
 
-Run before every delivery and at the end of every sweep, so a stale reminder is never sent even
-when the meeting moved between the sweep and the delivery.
+Run before every delivery and at the start of every sweep, so a stale reminder is never sent even
+when the meeting moved between the sweep and the delivery, and the sweep reads who was told what
+without the messages that will never leave (`bot.mail.invitations`).
 """
 
 from __future__ import annotations
