@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from bot.config import Settings, load_settings
 from bot.mail.delivery import deliver_due
+from bot.mail.invitations import told_by_person
 from bot.mail.reminders import sweep
 from bot.mailsink import MailSink
 from bot.scheduling import SWEEP_INTERVAL
@@ -281,3 +282,19 @@ async def test_a_change_before_the_invitation_left_is_no_news_to_anyone(services
     clock.advance(SWEEP_INTERVAL)
     assert await sweep_and_deliver(services, clock, mail_sink, "Short-lived") == {}
     assert keyed(await rows(services), f"cancel:{short.id}:") == set()
+
+
+def test_who_was_told_what_reads_the_keys_in_order():
+    at = datetime(2007, 7, 2, 7, 0, tzinfo=UTC)
+    later = at + timedelta(minutes=1)
+    told = told_by_person({
+        "invite:1:0:5": at, "cancel:1:0:5": at, "invite:1:0:5:1": at,  # left, came back
+        "invite:1:0:6": at, "update:1:1:6": later, "cancel:1:1:6": later,  # left after a move
+        "reminder:1:7:0:7": at,  # told before invitations existed: invited all the same
+        "telegram:invite:1:0:8": at, "digest:2007-07-02:8": at,  # not the record
+    })
+    assert set(told) == {5, 6, 7}
+    assert told[5].invited and (told[5].invites, told[5].cancels) == (2, 1)
+    assert not told[6].invited and told[6].sequence == 1 and told[6].cancels == 1
+    assert told[7].invited and told[7].invites == 0 and told[7].sequence == 0
+    assert told[6].announced == {0: at, 1: later}
