@@ -8,6 +8,10 @@ answer for anyone (it would need the token)."""
 
 from __future__ import annotations
 
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -42,11 +46,20 @@ def _refused(request: Request, refused: rsvp.LinkRefused) -> Response:
                       message=REFUSED[refused.reason])
 
 
+def _day(value: date, language: str) -> str:
+    """'Monday, 9 July 2007' (the house style in English), 'lundi 9 juillet 2007', 'lunes, 9
+    de julio de 2007' (each language's own full form)."""
+    if language == "en":
+        return dates.long_day(value, language)
+    return format_date(value, "full", locale=dates.locale_for(language))
+
+
 def _details(invitation: rsvp.Invitation) -> dict[str, object]:
     meeting = invitation.meeting
-    when = dates.long_moment(meeting.starts_at, invitation.timezone, invitation.language)
+    local = meeting.starts_at.astimezone(ZoneInfo(invitation.timezone))
     return {"invitation": invitation, "meeting": meeting, "labels": LABELS,
-            "when": f"{when} ({invitation.timezone})"}
+            "day": _day(local.date(), invitation.language), "time": f"{local:%H:%M}",
+            "zone": invitation.timezone}
 
 
 async def confirm(request: Request) -> Response:
