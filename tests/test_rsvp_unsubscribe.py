@@ -297,3 +297,33 @@ async def test_deep_links_open_the_action_or_meeting(bot, data):
         assert "Welcome" in await ask(bot, JAN, f"/start {payload}"), payload
     # action items are for linked contacts: a delegate gets the greeting
     assert "Welcome" in await ask(bot, DELEGATE, f"/start action_{data.pilot}")
+
+
+async def test_the_interactive_demo_prints_an_rsvp_link_that_works(tmp_path, capsys,
+                                                                   monkeypatch):
+    """`fof-bot demo --interactive`: while the chat runs, the printed link answers."""
+    import builtins
+    import re
+
+    from bot.demo import run_demo
+
+    answers: list[httpx.Response] = []
+    typed = iter(["2"])  # Ana García, then the link is followed, then /quit
+
+    def fake_input(prompt: str = "") -> str:  # runs in a thread: the loop serves meanwhile
+        try:
+            return next(typed)
+        except StopIteration:
+            pass
+        if not answers:
+            url = re.search(r"http://127\.0\.0\.1:\d+/rsvp/\S+", capsys.readouterr().out)
+            assert url is not None
+            answers.append(httpx.get(url.group(0), timeout=10))
+            answers.append(httpx.post(url.group(0), timeout=10))
+        return "/quit"
+
+    monkeypatch.setattr(builtins, "input", fake_input)
+    assert await run_demo(tmp_path / "demo", interactive=True) == 0
+    page, done = answers
+    assert page.status_code == 200 and "Global Forum" in page.text
+    assert done.status_code == 200 and "Sí, asistiré" in done.text  # Ana reads Spanish
