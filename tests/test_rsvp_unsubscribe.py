@@ -94,6 +94,8 @@ async def test_a_get_shows_the_question_and_a_post_records_the_answer(services, 
         assert "Global Forum on Migration and Development" in page.text
         assert "Monday, 9 July 2007, 09:00 (Europe/Brussels)" in page.text
         assert 'method="post"' in page.text and 'value="yes"' in page.text
+    three = await web.get(yes.partition("?")[0])  # no answer in the address: three buttons
+    assert all(f'value="{answer}"' in three.text for answer in ("yes", "no", "maybe"))
     assert await snapshot_db(services) == before and not await audits(
         services, AuditAction.MEETING_ANSWER)
     assert f"Jan Peeters: {ANSWER_LABEL['yes']}" not in await attendance(bot, data.summit)
@@ -202,6 +204,7 @@ async def test_pages_in_the_persons_language(services, web, data):
     # a link naming no one: the browser's language
     forged = await web.get("/rsvp/nonsense", headers={"Accept-Language": "es-MX,fr;q=0.5"})
     assert forged.status_code == 403 and '<html lang="es">' in forged.text
+    assert "Este enlace no es válido." in forged.text
 
 
 async def test_pages_are_escaped_and_keep_the_link_to_themselves(services, web, data):
@@ -285,6 +288,12 @@ async def test_unsubscribe_by_mail_is_audited_with_how_it_came(services, data):
         await unsubscribe(services, rahim, "everything", via="mail")
     [entry] = await audits(services, AuditAction.SETTINGS_CHANGE)
     assert entry.after == {"digest": "off", "via": "mail"}
+    assert entry.actor == EMAILS["rahim"]  # no Telegram account: the contact's address
+    # an address longer than the audit's actor column (40) is cut there, not refused
+    long_email = "a.very.long.name.of.a.focal.point@ministry.example.org"
+    await set_person(services, "rahim", email=long_email)
+    assert await unsubscribe(services, rahim, "reminders", via="mail") is True
+    assert (await audits(services, AuditAction.SETTINGS_CHANGE))[-1].actor == long_email[:40]
 
 
 async def test_deep_links_open_the_action_or_meeting(bot, data):
