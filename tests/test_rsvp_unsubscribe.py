@@ -304,8 +304,10 @@ async def test_deep_links_open_the_action_or_meeting(bot, data):
     assert "Global Forum on Migration and Development" in meeting and "Welcome" not in meeting
     for payload in ("action_999999", "action_x", "settings", "meeting_", "action_1 2"):
         assert "Welcome" in await ask(bot, JAN, f"/start {payload}"), payload
-    # action items are for linked contacts: a delegate gets the greeting
+    # action items are for linked contacts: a delegate gets the greeting; meetings are public
     assert "Welcome" in await ask(bot, DELEGATE, f"/start action_{data.pilot}")
+    public = await ask(bot, DELEGATE, f"/start meeting_{data.summit}")
+    assert "Global Forum on Migration and Development" in public and "Welcome" not in public
 
 
 async def test_the_interactive_demo_prints_an_rsvp_link_that_works(tmp_path, capsys,
