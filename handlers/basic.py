@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from handlers import deep_links
 from handlers.commands import ROLE_TITLES, commands_for, private_only
 from handlers.common import esc, is_private, reply
 from handlers.context import BotContext
@@ -11,7 +12,9 @@ from storage.people import Viewer
 
 
 async def start(update: Update, context: BotContext, viewer: Viewer) -> None:
-    """Greet the user and say what to do first."""
+    """Greet the user and say what to do first (or open a deep link: /start action_4)."""
+    if context.args and await deep_links.opened(update, context, viewer):
+        return
     name = esc(viewer.name or update.effective_user.first_name)
     if viewer.is_linked:
         hint = "Ask me a question such as <i>who is the focal point for Mexico?</i> or see /help."

@@ -27,6 +27,7 @@ class AuditAction(StrEnum):
     MEETING_ADD = "meeting.add"
     MEETING_MOVE = "meeting.move"
     MEETING_CANCEL = "meeting.cancel"
+    MEETING_ANSWER = "meeting.answer"  # an attendance answer given by a link in a mail
     ACTION_ADD = "action.add"
     ACTION_NOTE = "action.note"
     ACTION_DONE = "action.done"
