@@ -22,10 +22,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import i18n
 from bot.config import Settings
 from bot.mail.digest_changes import ChangeIndex, Reader, describe_change
-from bot.mail.keys import DigestKey, PreviewKey
-from bot.mail.messages import (
+from bot.mail.digest_mail import (
     DIGEST_LIST_LIMIT,
     DIGEST_NAMES_LIMIT,
     ActionLine,
@@ -33,6 +33,7 @@ from bot.mail.messages import (
     MeetingLine,
     digest_message,
 )
+from bot.mail.keys import DigestKey, PreviewKey
 from bot.mail.render import day, when_both
 from bot.services import Services
 from storage import audit, mailing, outbox
@@ -149,7 +150,8 @@ def digest_content(recipient: Recipient, inputs: DigestInputs, now: datetime) ->
         content.steering_actions, content.steering_actions_total, _ = _action_lines(
             others, recipient, today)
     reader = Reader(tuple(code for code, _ in recipient.roles), steering, invited)
-    content.changes = inputs.changes.lines_for(reader, _changes_since(recipient, now), now)
+    with i18n.using(recipient.language):  # the changes are sentences in the reader's language
+        content.changes = inputs.changes.lines_for(reader, _changes_since(recipient, now), now)
     return content
 
 
@@ -308,7 +310,7 @@ async def queue_preview(
     key = PreviewKey(now, chosen.person_id, to_address)
     subject, text, body = digest_message(
         settings, key=key, content=content, now=now, to_address=to_address,
-        to_name=to_name, subject_prefix=f"[Preview for {chosen.name}] ",
+        to_name=to_name, preview=True,
     )
     await outbox.enqueue(session, key=str(key), recipient=to_address, kind="preview", body=body,
                          subject=subject, now=now)
