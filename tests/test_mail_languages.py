@@ -17,6 +17,7 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import select
 
+from bot.config import ConfigError, load_settings
 from bot.mail import links
 from bot.mail.delivery import deliver_due
 from bot.mail.digest import build_digests, preview_digest
@@ -276,3 +277,10 @@ async def test_a_french_reader_gets_the_code_in_french(bot, services):
     message = parsed(row.body.encode())
     assert "Votre code : " in message.get_content()
     assert message["Content-Language"] == "fr"
+
+
+def test_the_bot_username_setting():
+    assert load_settings(_env_file=None, bot_username="@fof_test_bot").bot_username == BOT
+    assert load_settings(_env_file=None, bot_username=" ").bot_username is None
+    with pytest.raises(ConfigError, match="FOF_BOT_USERNAME must be the bot's username"):
+        load_settings(_env_file=None, bot_username="https://t.me/fof_test_bot")
