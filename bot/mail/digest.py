@@ -1,10 +1,10 @@
 """The digest: one personal message per focal point and steering-group representative.
 
 Like Mailman's digest runner, building is apart from sending: `build_digests` renders each
-recipient's digest (`bot.mail.messages`) and puts it in the outbox under a `DigestKey`
-(one per recipient and local day), so a second
-run on the same day (the schedule, a catch-up after downtime, an operator) adds nothing. The
-delivery worker sends it.
+recipient's digest (`bot.mail.digest_mail`, in the recipient's language) and puts it in the
+outbox under a `DigestKey` (one per recipient and local day), so a second run on the same day
+(the schedule, a catch-up after downtime, an operator) adds nothing. The delivery worker sends
+it.
 
 What a recipient reads, in their own time zone: the meetings they are invited to in the next four
 weeks (with their attendance answer), the open and overdue action items of their member, for
