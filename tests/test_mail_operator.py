@@ -116,5 +116,6 @@ async def test_digest_preview_for_an_unlinked_admin_is_shown_in_telegram(service
     await seed(services)
     [answer] = [c for c in await bot.send(ADMIN, "/digest preview")
                 if c.method == "sendMessage"]
-    assert "<pre>" in answer.text and "MEETINGS IN THE NEXT FOUR WEEKS" in answer.text
+    # Anne's digest, in her language (French)
+    assert "<pre>" in answer.text and "RÉUNIONS DES QUATRE PROCHAINES SEMAINES" in answer.text
     assert await rows(services) == []

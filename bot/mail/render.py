@@ -14,9 +14,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from bot import dates, i18n
 
 # Languages the templates are written in (through the catalogs). Dates follow the text's
-# language: a French date inside an English sentence reads badly. Until the templates are
-# translated, mail stays English.
-TEMPLATE_LANGUAGES = ("en",)
+# language: a French date inside an English sentence reads badly.
+TEMPLATE_LANGUAGES = i18n.LANGUAGES
 
 
 def mail_language(language: str) -> str:
@@ -35,7 +34,8 @@ def day(value: date, language: str = "en") -> str:
 
 
 def when_both(moment: datetime, reader_zone: str, meeting_zone: str, language: str = "en") -> str:
-    """The time in the reader's zone, and in the meeting's when that differs."""
+    """The time in the reader's zone, and in the meeting's when that differs, each zone named
+    by its city in the mail's language."""
     return dates.long_moment_both(moment, reader_zone, meeting_zone, mail_language(language))
 
 
@@ -53,6 +53,9 @@ def environment() -> Environment:
     )
     # `{{ _("...") }}` and `{% trans %}` read the language of the moment (`bot.i18n.using`).
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    # `{% trans %}` blocks are looked up with their whitespace collapsed, as the extractor
+    # (bot.catalogs, trimmed=true) wrote them: a block may span lines in the template.
+    env.policies["ext.i18n.trimmed"] = True
     env.filters["when"] = when
     env.filters["day"] = day
     env.filters["when_both"] = when_both
