@@ -77,6 +77,7 @@ RULES: tuple[Rule, ...] = (
                   r"\bwhat s next\b", r"^next\b", r"\bupcoming (meeting|session)\b",
                   rf"\bprochaine?\b.*\b{FR_MEETING}\b",
                   rf"\bquand\b.*\b(reunit|reunissons|reunira|{FR_MEETING})\b",
+                  r"\b(reunit|reunissons|reunira|retrouve|retrouvons)\b.*\bquand\b",
                   rf"\bproxim[oa]\b.*\b{ES_MEETING}\b",
                   rf"\bcuando\b.*\b(reunimos|reune|reunira|{ES_MEETING})\b")),
     Rule("meetings", (rf"\b{MEETING_WORDS}\b.*\b(in|during|for|this|next|en|durant|pendant|ce"
@@ -88,6 +89,8 @@ RULES: tuple[Rule, ...] = (
                    r"\bwho represents\b", r"\brepresentative\b", r"\bpoint person\b",
                    r"\bwho (do i|should i|can i) (contact|write to|email|call)\b",
                    r"\bqui represente\b", r"\bquien representa\b",
+                   r"\bcontact (de|du|des|pour|au|aux)\b",
+                   r"\bcontacto (de|del|para|en)\b",
                    r"\b(correspondant|interlocuteur|interlocutor|representant|representante)\b",
                    r"\ba qui (dois je|puis je|faut il) (ecrire|m adresser|contacter)\b",
                    r"\b(a|con) quien (debo|puedo) (escribir|contactar|llamar|hablar)\b")),
@@ -145,7 +148,14 @@ def _subject(text: str) -> str | None:
     """The member a question is about: after a preposition, else what is left of the words.
     Words that join a name ("of", "et", "y", "de") are kept between two words of it."""
     found = PREPOSITION.search(text)
-    candidate = found.group("rest") if found else text
+    if found is not None:
+        after = _name_in(found.group("rest"))
+        if after is not None:
+            return after
+    return _name_in(text)
+
+
+def _name_in(candidate: str) -> str | None:
     words = candidate.split()
     kept = [i for i, w in enumerate(words) if w not in STOPWORDS and len(w) > 1]
     if not kept:

@@ -21,13 +21,14 @@ LANGUAGE_WORDS: dict[str, frozenset[str]] = {
     """.split()),
     "fr": frozenset("""
         qui quel quelle quels quelles est sont le les du des au aux pour prochaine prochain
-        prochaines prochains quand mon ma notre nos retard retards groupe pilotage membres
+        prochaines prochains quand mon ma notre retard retards groupe pilotage membres
         membre pays etats etat fait partie suis je moi aide calendrier taches tache suivi
         suivis faire dois doit ce cette ces mois ci janvier fevrier avril mai juin juillet aout
         septembre octobre novembre decembre qu il t ont avons ou quoi comment seance seances
         rencontre rencontres amis represente points focaux sommet appel presidence preside
         engagements echeance echues depassees ouvertes cours nous vous pouvez savez dites
-        correspondant interlocuteur actuellement avec l d bonjour salut merci
+        correspondant interlocuteur actuellement avec l d bonjour salut merci on et
+        reunit reunissons reunira liste lieu
     """.split()),
     "es": frozenset("""
         quien quienes cual cuales es son el los las del al para proxima proximo proximas proximos
@@ -38,7 +39,7 @@ LANGUAGE_WORDS: dict[str, frozenset[str]] = {
         septiembre octubre noviembre diciembre seguimiento punto puntos focales sesion
         sesiones cumbre llamada representa presidencia preside compromisos abiertas por favor
         nuestras nuestros hacer puede dime digame cuentan forman parte con sobre hola gracias
-        buenos buenas dias
+        buenos buenas dias reunimos reune reunira alguna algun ocupa
     """.split()),
 }
 
@@ -69,7 +70,8 @@ STOPWORDS = frozenset("""
     compromiso compromisos entregable entregables pendiente pendientes atrasada atrasadas
     atrasado atrasados retrasada retrasadas retrasado retrasados vencida vencidas vencido
     vencidos abierta abiertas grupo estado miembro organizacion ahora hoy actualmente todavia
-    aun delegacion hacer
+    aun delegacion hacer alguna alguno algun algunas algunos algo nada ocupa quelque
+    quelques chose rien liste date lieu anything
 """.split())
 
 # Words that join the parts of a name ("Trinité-et-Tobago", "Bosnia y Herzegovina", "Republic
@@ -106,5 +108,5 @@ VOCABULARY = sorted({
     # Spanish
     "reuniones", "proxima", "proximo", "directivo", "miembros", "acciones", "atrasadas",
     "atrasados", "pendientes", "tareas", "calendario", "punto", "focales", "representa",
-    "presidencia", "seguimiento", "vencidas",
+    "presidencia", "seguimiento", "vencidas", "reunimos", "reunit", "reunissons", "reunira",
 })

@@ -150,6 +150,52 @@ SPANISH = [
 ]
 
 
+# More ways of asking (the intent and the language only; the answers are those above).
+MORE = [
+    ("Qui est le contact pour le Mexique ?", Intent("focal", subject="mexique"), "fr"),
+    ("Qui est le correspondant pour le Mexique ?", Intent("focal", subject="mexique"), "fr"),
+    ("point focal des Pays-Bas", Intent("focal", subject="pays bas"), "fr"),
+    ("point focal de Trinité-et-Tobago", Intent("focal", subject="trinite et tobago"), "fr"),
+    ("Y a-t-il des actions en retard ?", Intent("actions", which="overdue"), "fr"),
+    ("La Belgique a-t-elle du retard ?", Intent("actions", subject="belgique",
+                                                 which="overdue"), "fr"),
+    ("Quelles sont les prochaines réunions ?", Intent("meetings"), "fr"),
+    ("On se réunit quand ?", Intent("next"), "fr"),
+    ("C'est quand la prochaine réunion ?", Intent("next"), "fr"),
+    ("Quand est le sommet ?", Intent("next"), "fr"),
+    ("Qui sont les membres de la troïka ?", Intent("troika"), "fr"),
+    ("Qui est membre du groupe de pilotage ?", Intent("steering"), "fr"),
+    ("Liste des membres", Intent("members"), "fr"),
+    ("membres d'Afrique", Intent("members", region="African"), "fr"),
+    ("que pouvez-vous faire ?", Intent("help"), "fr"),
+    ("¿Quién es la persona de contacto de México?", Intent("focal", subject="mexico"), "es"),
+    ("¿Quién es el punto focal de los Estados Unidos?",
+     Intent("focal", subject="estados unidos"), "es"),
+    ("punto focal de Bosnia y Herzegovina", Intent("focal", subject="bosnia y herzegovina"),
+     "es"),
+    ("¿Hay alguna acción atrasada?", Intent("actions", which="overdue"), "es"),
+    ("¿Qué tiene pendiente Bélgica?", Intent("actions", subject="belgica"), "es"),
+    ("¿Está atrasado México?", Intent("actions", subject="mexico", which="overdue"), "es"),
+    ("mis tareas", Intent("actions", mine=True), "es"),
+    ("¿Cuáles son las próximas reuniones?", Intent("meetings"), "es"),
+    ("¿Cuándo nos reunimos?", Intent("next"), "es"),
+    ("¿Cuándo es la cumbre?", Intent("next"), "es"),
+    ("¿Quién ocupa la presidencia?", Intent("troika"), "es"),
+    ("¿Qué países forman parte del Grupo Directivo?", Intent("steering"), "es"),
+    ("¿Quiénes son los miembros del GRULAC?",
+     Intent("members", region="Latin American and Caribbean"), "es"),
+    ("miembros de Asia y el Pacífico", Intent("members", region="Asia-Pacific"), "es"),
+    ("¿qué puede hacer?", Intent("help"), "es"),
+]
+
+
+@pytest.mark.parametrize("question,expected,language", MORE, ids=[q for q, _i, _l in MORE])
+def test_more_phrasings(question, expected, language):
+    found = interpret(question, TODAY)
+    assert found == expected
+    assert found.language == language
+
+
 def test_enough_phrasings():
     assert len(FRENCH) >= 20 and len(SPANISH) >= 20
 
