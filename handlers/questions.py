@@ -108,7 +108,7 @@ async def _month(context: BotContext, viewer: Viewer, year: int, month: int) -> 
 
 def _suggest(context: BotContext, text: str, viewer: Viewer) -> str:
     """Unknown question: the closest commands (by their descriptions) and examples."""
-    allowed = {c.name: f"{c.name} {c.summary} {_(c.summary)}"
+    allowed = {c.name: f"{c.name} {c.summary} {_(c.summary) if c.summary else ''}"
                for c in commands_for(context.commands, viewer)}
     closest = process.extract(text.lower(), allowed, scorer=fuzz.token_set_ratio, limit=3)
     names = ", ".join(f"/{key}" for _text, _score, key in closest) or "/help"
