@@ -186,6 +186,13 @@ MORE = [
      Intent("members", region="Latin American and Caribbean"), "es"),
     ("miembros de Asia y el Pacífico", Intent("members", region="Asia-Pacific"), "es"),
     ("¿qué puede hacer?", Intent("help"), "es"),
+    # small typos, as in English
+    ("qui fait partie du groupe de pilotge", Intent("steering"), "fr"),
+    ("actoins en retrad", Intent("actions", which="overdue"), "fr"),
+    ("prochainne réunion", Intent("next"), "fr"),
+    ("¿Cuándo es la porxima reunion del grupo directvo?", Intent("next", kind="steering"), "es"),
+    ("¿quiénes son los miembors?", Intent("members"), "es"),
+    ("¿Cuáles son mis acciones atrasdas?", Intent("actions", mine=True, which="overdue"), "es"),
 ]
 
 
