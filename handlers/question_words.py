@@ -12,7 +12,7 @@ from __future__ import annotations
 LANGUAGE_WORDS: dict[str, frozenset[str]] = {
     "en": frozenset("""
         who whom whose what which when where how why is are was were the of for my mine our we
-        i am me next meeting meetings gathering summit call members member countries states
+        i am next meeting meetings gathering summit call members member countries states
         overdue late behind due tasks task items steering group chair chairs chairing help
         calendar schedule events show list tell give this month upcoming any there does do did
         can could should would please contact represents person what s whats who s
@@ -27,7 +27,7 @@ LANGUAGE_WORDS: dict[str, frozenset[str]] = {
         septembre octobre novembre decembre qu il t ont avons ou quoi comment seance seances
         rencontre rencontres amis represente points focaux sommet appel presidence preside
         engagements echeance echues depassees ouvertes cours nous vous pouvez savez dites
-        correspondant interlocuteur actuellement avec l d bonjour salut merci on et
+        correspondant interlocuteur actuellement avec l d bonjour salut merci et
         reunit reunissons reunira liste lieu
     """.split()),
     "es": frozenset("""

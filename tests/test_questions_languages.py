@@ -216,6 +216,23 @@ def test_intent_and_language_of_the_question(case, language):
     assert found.language == language
 
 
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+def test_the_examples_we_give_are_understood(language):
+    """The example questions the bot suggests, in each language, are ones it understands."""
+    from handlers.questions import EXAMPLES
+
+    with i18n.using(language):
+        shown = _(EXAMPLES) + _("Which member? For example: <i>who is the focal point for "
+                                "Mexico?</i>")
+    examples = re.findall(r"<i>(.*?)</i>", shown)
+    assert len(examples) == 5
+    for example in examples:
+        found = interpret(example, TODAY)
+        assert found.name != "unknown", example
+        assert found.language == language, example
+    assert interpret(examples[0], TODAY).subject is not None
+
+
 def july(language: str) -> re.Pattern[str]:
     """July as the language writes it in a date: juil. / jul (never "Jul", English)."""
     return re.compile(r"\bjuil" if language == "fr" else r"\bjul\b|\bjulio\b")
