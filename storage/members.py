@@ -14,7 +14,7 @@ from storage import audit
 from storage.audit import AuditAction
 from storage.errors import Rejected
 from storage.models import Member, MemberKind, Person, Role, RoleKind, TroikaRole
-from storage.regions import un_member_states
+from storage.regions import territory_names, un_member_states
 from storage.text import bad_characters, fold
 
 TROIKA_ORDER = (TroikaRole.PAST, TroikaRole.PRESENT, TroikaRole.FUTURE)
@@ -67,7 +67,7 @@ async def troika(session: AsyncSession) -> dict[str, Member]:
 
 
 def _names(member: Member) -> list[str]:
-    names = [member.name, member.code]
+    names = [member.name, member.code, *territory_names(member.code)]
     state = un_member_states().get(member.code)
     if state is not None:
         names += [state.name, *state.aliases]
