@@ -83,7 +83,7 @@ async def test_outbox_command_shows_failures_and_retries_them(services, bot, mai
     await bot.click(STRANGER, "outbox:retry")
     assert len([r for r in await rows(services) if r.status == OutboxStatus.FAILED]) == 2
     calls = await bot.click(ADMIN, "outbox:retry")
-    assert "2 failed message(s) are queued again" in bot.texts(calls)[-1]
+    assert "2 failed messages are queued again" in bot.texts(calls)[-1]
     assert [c.method for c in calls if c.method == "editMessageReplyMarkup"]
     assert not [r for r in await rows(services) if r.status == OutboxStatus.FAILED]
     del mail_sink.fail_rcpt[EMAILS["rahim"]]
