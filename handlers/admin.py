@@ -60,8 +60,8 @@ async def audit_log(update: Update, context: BotContext, viewer: Viewer) -> None
     zone = _zone(context, viewer)
     lines = [n_("<b>The latest change</b> (times in {zone})",
                 "<b>Latest {count} changes</b> (times in {zone})", len(entries), zone=esc(zone))]
-    lines += [f"• {short_moment(e.at, zone, current())}: {esc(_short(sentence(e, zone)))}"
-              for e in entries]
+    lines += [_("• {when}: {what}", when=short_moment(e.at, zone, current()),
+                what=esc(_short(sentence(e, zone)))) for e in entries]
     await reply_long(update, context, lines)
 
 
