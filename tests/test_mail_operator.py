@@ -102,7 +102,8 @@ async def test_digest_preview_goes_to_the_asking_admin_only(services, bot, mail_
         (await session.get(Person, sample.people["anne"])).telegram_id = ADMIN_ID
     [answer] = [c for c in await bot.send(ADMIN, "/digest preview")
                 if c.method == "sendMessage"]
-    assert f"went to {EMAILS['anne']} only" in answer.text
+    # Anne writes French: the preview's report is in French
+    assert f"Un aperçu du résumé a été envoyé à {EMAILS['anne']} uniquement" in answer.text
     preview = await rows(services)
     assert [(r.kind, r.recipient) for r in preview] == [("preview", EMAILS["anne"])]
     [ask] = [c for c in await bot.send(ADMIN, "/digest") if c.method == "sendMessage"]
