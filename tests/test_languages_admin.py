@@ -133,7 +133,7 @@ async def test_a_contact_import_report_in_french_then_spanish(bot, services, dat
     calls = await bot.upload(FRENCH, "membres.csv", CONTACTS.encode())
     check_sane(calls)
     french = texts(calls)
-    assert "5 lignes lues : 2 valides, 3 refusées." in french
+    assert "5 lignes lues : 2 valide(s), 3 refusée(s)." in french
     assert "Colonnes inconnues, ignorées : colour" in french
     assert "ligne 3 : steering « maybe » n'est ni oui ni non" in french
     assert "ligne 4 : SN figure déjà à la ligne 2" in french
@@ -150,7 +150,7 @@ async def test_a_contact_import_report_in_french_then_spanish(bot, services, dat
 
     calls = await bot.upload(spanish, "miembros.csv", CONTACTS.encode())
     spanish_text = texts(calls)
-    assert "5 filas leídas: 2 válidas, 3 rechazadas." in spanish_text
+    assert "5 filas leídas: 2 válida(s), 3 rechazada(s)." in spanish_text
     assert "fila 5: ZZ no es el código ISO de un Estado miembro de la ONU" in spanish_text
     assert "¿Importar ahora?" in spanish_text
     assert "SN" not in await members(services)
@@ -169,8 +169,8 @@ def test_the_report_is_english_for_the_operator():
     lines = report(parse_csv(CONTACTS.encode()))
     assert lines[0] == "5 rows read: 2 valid, 3 rejected."
     with using("fr"):
-        assert report(parse_csv(CONTACTS.encode()))[0] == "5 lignes lues : 2 valides, " \
-                                                          "3 refusées."
+        assert report(parse_csv(CONTACTS.encode()))[0] == "5 lignes lues : 2 valide(s), " \
+                                                          "3 refusée(s)."
 
 
 @pytest.mark.parametrize(("who", "command", "sentence_"), [
@@ -213,3 +213,43 @@ async def test_membership_replies_in_french_and_spanish(bot, services, data, spa
     assert texts(asked) == "Retirer Bangladesh (BD) ? Son historique est conservé."
     assert [label for call in asked for label, _data in call.buttons] == [
         "Oui, retirer BD", "Non, le garder"]
+
+
+ACTIONS = (
+    "member,due,title,status,colour\n"
+    "Mexico,2007-09-30,Background paper,open,x\n"
+    "Atlantis,2007-09-30,Nothing,,\n"
+    "Ghana,2007-06-01,Late study,sometimes,\n"
+    "Belgium,,No date,,\n"
+)
+
+
+async def test_an_action_import_report_in_french(bot, services, data):
+    calls = await bot.upload(FRENCH, "actions.csv", ACTIONS.encode())
+    check_sane(calls)
+    text = texts(calls)
+    assert "4 lignes d'actions de suivi lues : 1 valide(s), 3 refusée(s)." in text
+    assert "ligne 3 : aucun membre ne s'appelle « Atlantis » (indiquez son code ou son nom " \
+           "tel qu'il figure dans /members)" in text
+    assert "ligne 4 : le statut « sometimes » ne fait pas partie de : open, in_progress, " \
+           "done, cancelled" in text
+    assert "ligne 5 : l'échéance manque" in text
+    assert "Par rapport aux données enregistrées : 1 nouvelle(s), 0 déjà enregistrée(s)." \
+        in text
+    assert [label for call in calls for label, _data in call.buttons] == [
+        "Importer la ligne valide", "Annuler"]
+
+
+async def test_linking_speaks_the_telegram_language_of_a_stranger(bot, services, data):
+    stranger = user(7777, "Kofi", "fr-CA")
+    assert (await ask(bot, stranger, "/link")).startswith("Indiquez-moi votre adresse "
+                                                          "électronique.\nForme : ")
+    assert await ask(bot, stranger, "/link rahim@mofa.example.bd") == (
+        "Si cette adresse appartient à un contact des Amis du Forum, un code à 6 chiffres vient "
+        "d'y être envoyé. Envoyez /verify suivi du code dans les 15 minutes.")
+    wrong = await ask(bot, stranger, "/verify 000000")
+    assert wrong.startswith("Ce code n'est pas le bon ; il vous reste ") and "essais." in wrong
+    spanish = user(7778, "Rosa", "es-CO")
+    assert await ask(bot, spanish, "/verify 000000") == (
+        "No tiene ningún código pendiente; envíe primero /link con su dirección de correo "
+        "electrónico.")
