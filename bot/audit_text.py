@@ -77,7 +77,7 @@ def _member(values: dict[str, Any], code: str) -> str:
 def _meeting(line: AuditLine) -> tuple[str, str]:
     number, _sep, title = line.subject.partition(" ")
     values = line.after or line.before or {}
-    return f"#{number}", str(values.get("title") or title)
+    return number, str(values.get("title") or title)
 
 
 def _denied(line: AuditLine, reader: Reader, who: str) -> str:
@@ -111,20 +111,20 @@ def _import(line: AuditLine, who: str) -> str:
 
 def _moved(line: AuditLine, reader: Reader, who: str) -> str:
     number, title = _meeting(line)
-    return _("{who} moved {title} meeting {number} from {old} to {new}", who=who, title=title,
+    return _("{who} moved {title} meeting #{number} from {old} to {new}", who=who, title=title,
              number=number, old=reader.moment((line.before or {}).get("starts_at")),
              new=reader.moment((line.after or {}).get("starts_at")))
 
 
 def _scheduled(line: AuditLine, reader: Reader, who: str) -> str:
     number, title = _meeting(line)
-    return _("{who} scheduled {title} meeting {number} for {start}", who=who, title=title,
+    return _("{who} scheduled {title} meeting #{number} for {start}", who=who, title=title,
              number=number, start=reader.moment((line.after or {}).get("starts_at")))
 
 
 def _cancelled(line: AuditLine, reader: Reader, who: str) -> str:
     number, title = _meeting(line)
-    return _("{who} cancelled {title} meeting {number} of {start}", who=who, title=title,
+    return _("{who} cancelled {title} meeting #{number} of {start}", who=who, title=title,
              number=number, start=reader.moment((line.before or {}).get("starts_at")))
 
 

@@ -117,9 +117,9 @@ def test_every_audit_sentence_has_its_translation():
     english = sentence(line, "Europe/Brussels", "en")
     assert english.startswith("Ana García cancelled Steering group meeting #2 of ")
     assert sentence(line, "Europe/Brussels", "fr").startswith(
-        "Ana García a annulé la réunion #2 « Steering group » du ")
+        "Ana García a annulé la réunion n° 2 « Steering group » du ")
     assert sentence(line, "Europe/Brussels", "es").startswith(
-        "Ana García canceló la reunión #2 “Steering group” del ")
+        "Ana García canceló la reunión n.º 2 “Steering group” del ")
     retried = AuditLine(at, "cli", AuditAction.OUTBOX_RETRY, "3 message(s)", "",
                         who="l'opérateur")
     assert sentence(retried, "UTC", "fr") == "l'opérateur a relancé l'envoi de 3 courriels " \
