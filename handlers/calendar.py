@@ -152,11 +152,13 @@ async def attendance(update: Update, context: BotContext, viewer: Viewer) -> Non
     """Show who answered what for a meeting, by member, and who has not answered."""
     meeting_id = _meeting_id(context)
     report = await ops.attendance(context.services, viewer, meeting_id)
-    counts = ", ".join(f"{_(ANSWER_LABEL[k]).lower()}: {v}" for k, v in report.counts.items())
+    counts = ", ".join(_("{answer}: {count}", answer=_(ANSWER_LABEL[k]).lower(), count=v)
+                       for k, v in report.counts.items())
     lines = [_("<b>Attendance for #{number} {title}</b>", number=meeting_id,
                title=esc(report.meeting.title)), counts]
     for member, answers in report.answers.items():
-        people = "; ".join(f"{esc(name)}: {label(ANSWER_LABEL, a)}" for name, a in answers)
+        people = "; ".join(_("{person}: {answer}", person=esc(name),
+                             answer=label(ANSWER_LABEL, a)) for name, a in answers)
         lines.append(f"• {esc(member)} — {people}")
     if report.unanswered:
         lines.append(_("<b>Not answered yet ({count})</b>: {members}",

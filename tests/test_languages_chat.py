@@ -328,3 +328,12 @@ async def test_command_menus_per_language(bot, services, data):
     assert menus["chat", "es"]["steering"] == "el Grupo Directivo por región"
     assert set(menus["default", "fr"]) == set(menus["default", None])  # the same commands
     assert "addmember" not in menus["default", "es"]
+
+
+async def test_attendance_in_french(bot, readers):
+    await press(bot, JAN, f"att:{readers.summit}:yes")
+    text = await say(bot, ADMIN_FR, f"/attendance {readers.summit}")
+    assert "<b>Participation à la réunion n° 1 Global Forum on Migration and Development</b>" \
+        in text
+    assert "je participerai : 1" in text and "Jan Peeters : Je participerai" in text
+    assert "<b>Pas encore de réponse (" in text
