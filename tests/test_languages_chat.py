@@ -176,6 +176,19 @@ async def test_a_stranger_reads_telegram_s_language(bot, readers, services, who,
     assert_says(await say(bot, who, "/addmember GH Ghana"), language, "refused")
 
 
+@pytest.mark.parametrize(("who", "welcome"), [
+    (ED, "Welcome, Ed. I am the assistant of the Global Forum on Migration and Development's "
+         "Friends of the Forum."),
+    (CLAIRE, "Bienvenue, Claire. Je suis l'assistant des Amis du Forum du Forum mondial sur la "
+             "migration et le développement."),
+    (LUCIA, "Le damos la bienvenida, Lucía. Soy el asistente de los Amigos del Foro del Foro "
+            "Mundial sobre Migración y Desarrollo."),
+    (JAN, "Bienvenue, Jan Peeters."),
+], ids=["en", "fr-CA", "es-MX", "fr-linked"])
+async def test_start_greets_in_the_reader_s_language(bot, readers, who, welcome):
+    assert welcome in await say(bot, who, "/start")
+
+
 async def test_a_setting_beats_telegram_s_language(bot, readers):
     """Jan's Telegram app is English; his setting is French."""
     assert JAN["language_code"] == "en"
