@@ -18,8 +18,10 @@ from datetime import date
 from typing import Any
 
 from bot import import_file, parsing
+from bot.i18n import _, n_
 from bot.importer import Problem
 from storage.models import ActionStatus
+from storage.wording import number
 
 REQUIRED = ("member", "due", "title")
 OPTIONAL = ("assignee_email", "meeting", "status")
@@ -77,7 +79,7 @@ def parse_csv(content: bytes) -> ActionPlan:
     plan = ActionPlan(unknown_columns=[h for h in header if h not in REQUIRED + OPTIONAL])
     _read_rows(reader, header, plan)
     if not plan.rows and not plan.errors and plan.fatal is None:
-        plan.fatal = "The file has a header but no rows."
+        plan.fatal = _("The file has a header but no rows.")
     return plan
 
 
@@ -98,20 +100,21 @@ def _read_rows(reader: Any, header: list[str], plan: ActionPlan) -> None:
 
 def _row(line: int, cells: dict[str, str]) -> ActionRow:
     if not cells.get("member"):
-        raise parsing.BadInput("the member is missing")
+        raise parsing.BadInput(_("the member is missing"))
     member = parsing.member(cells["member"])
     if not cells.get("due"):
-        raise parsing.BadInput("the due date is missing")
+        raise parsing.BadInput(_("the due date is missing"))
     due = parsing.day(cells["due"])
     if not cells.get("title"):
-        raise parsing.BadInput("the title is missing")
+        raise parsing.BadInput(_("the title is missing"))
     title = parsing.text(cells["title"], "title", limit=300)
     row = ActionRow(line=line, member=member, due=due, title=title)
     status = (cells.get("status") or "").lower().replace(" ", "_").replace("-", "_")
     if status:
         if status not in STATUSES:
-            raise parsing.BadInput(f"status “{parsing.quote(cells['status'])}” is not one of "
-                                   f"{', '.join(STATUSES)}")
+            raise parsing.BadInput(_("status “{value}” is not one of {statuses}",
+                                     value=parsing.quote(cells["status"]),
+                                     statuses=", ".join(STATUSES)))
         row.status = status
     if cells.get("meeting"):
         row.meeting = parsing.number(cells["meeting"].lstrip("#"), "meeting")
@@ -123,12 +126,17 @@ def _row(line: int, cells: dict[str, str]) -> ActionRow:
 def report(plan: ActionPlan) -> list[str]:
     """The validation report, plain text, one line each."""
     if plan.fatal:
-        return [f"Cannot import: {plan.fatal}"]
-    lines = [f"{len(plan.rows) + len(plan.errors):,} action rows read: {len(plan.rows):,} "
-             f"valid, {len(plan.errors):,} rejected."]
+        return [_("Cannot import: {reason}", reason=plan.fatal)]
+    read = len(plan.rows) + len(plan.errors)
+    lines = [n_("{number} action row read: {valid} valid, {rejected} rejected.",
+                "{number} action rows read: {valid} valid, {rejected} rejected.", read,
+                number=number(read), valid=number(len(plan.rows)),
+                rejected=number(len(plan.errors)))]
     if plan.unknown_columns:
-        lines.append("Unknown columns, ignored: " + ", ".join(plan.unknown_columns))
-    lines += [f"line {p.line}: {p.reason}" for p in sorted(plan.errors, key=lambda p: p.line)]
+        lines.append(_("Unknown columns, ignored: {columns}",
+                       columns=", ".join(plan.unknown_columns)))
+    lines += [_("line {line}: {reason}", line=p.line, reason=p.reason)
+              for p in sorted(plan.errors, key=lambda p: p.line)]
     return lines
 
 
@@ -136,12 +144,18 @@ def summary(result: ActionResult) -> list[str]:
     """What an import wrote, plain text, one line each."""
     rejected = result.rejected + len(result.failed)
     if not result.changed:
-        lines = [f"Nothing changed: no action item added, {result.unchanged:,} already "
-                 f"recorded, {rejected:,} rejected."]
+        lines = [_("Nothing changed: no action item added, {recorded} already recorded, "
+                   "{rejected} rejected.", recorded=number(result.unchanged),
+                   rejected=number(rejected))]
     else:
-        items = "action item" if result.added == 1 else "action items"
-        lines = [f"Imported {result.source}: {result.added:,} {items} added for "
-                 f"{result.members:,} members ({result.overdue:,} already overdue), "
-                 f"{result.unchanged:,} already recorded, {rejected:,} rejected."]
-    lines += [f"line {p.line}: not imported: {p.reason}" for p in result.failed]
+        lines = [n_("Imported {file}: {number} action item added for {members} members "
+                    "({overdue} already overdue), {recorded} already recorded, {rejected} "
+                    "rejected.",
+                    "Imported {file}: {number} action items added for {members} members "
+                    "({overdue} already overdue), {recorded} already recorded, {rejected} "
+                    "rejected.", result.added, file=result.source, number=number(result.added),
+                    members=number(result.members), overdue=number(result.overdue),
+                    recorded=number(result.unchanged), rejected=number(rejected))]
+    lines += [_("line {line}: not imported: {reason}", line=p.line, reason=p.reason)
+              for p in result.failed]
     return lines

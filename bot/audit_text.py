@@ -12,29 +12,31 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.dates import short_day, short_moment
+from bot.i18n import N_, _, current, n_, using
 from storage.audit import AuditAction, describe
 from storage.people import KnownName
 
-OPERATOR = "the operator (command line)"
-CONFIGURATION = "the configuration (FOF_ADMIN_IDS)"
+OPERATOR = N_("the operator (command line)")
+CONFIGURATION = N_("the configuration (FOF_ADMIN_IDS)")
 
 
 def person_label(telegram_id: int, known: KnownName | None) -> str:
     """'Jan Peeters (5002)' (contact record), '“Support” (Telegram name, 900999)' or
     'user 900999'. A name Telegram gives is the user's own choice, so it is quoted as such."""
     if known is None:
-        return f"user {telegram_id}"
+        return _("user {telegram_id}", telegram_id=telegram_id)
     if known.from_contact:
         return f"{known.name} ({telegram_id})"
-    return f"“{known.name}” (Telegram name, {telegram_id})"
+    return _("“{name}” (Telegram name, {telegram_id})", name=known.name,
+             telegram_id=telegram_id)
 
 
 def actor_label(actor: str, names: dict[int, KnownName]) -> str:
     """Who an audit entry names: a Telegram id, `cli`, `config`, or a contact's email."""
     if actor == "cli":
-        return OPERATOR
+        return _(OPERATOR)
     if actor == "config":
-        return CONFIGURATION
+        return _(CONFIGURATION)
     if actor.isdigit():
         return person_label(int(actor), names.get(int(actor)))
     return actor
@@ -73,116 +75,162 @@ def _member(values: dict[str, Any], code: str) -> str:
 
 
 def _meeting(line: AuditLine) -> tuple[str, str]:
-    number, _, title = line.subject.partition(" ")
+    number, _sep, title = line.subject.partition(" ")
     values = line.after or line.before or {}
-    return f"#{number}", str(values.get("title") or title)
+    return number, str(values.get("title") or title)
 
 
-def _denied(line: AuditLine, reader: Reader) -> str:
+def _denied(line: AuditLine, reader: Reader, who: str) -> str:
     after = line.after or {}
     count = int(after.get("count", 1))
     if count == 1:
-        return f"was refused /{line.subject}: “{after.get('attempted', '')}”"
+        return _("{who} was refused /{command}: “{attempted}”", who=who, command=line.subject,
+                 attempted=after.get("attempted", ""))
     last = datetime.fromisoformat(after["last_at"]) if after.get("last_at") else line.at
     zone = ZoneInfo(reader.zone)
     same_day = last.astimezone(zone).date() == line.at.astimezone(zone).date()
     until = short_moment(last, reader.zone, reader.language, with_date=not same_day)
-    return f"was refused /{line.subject} {count} times, {reader.moment(line.at)}–{until}"
+    return n_("{who} was refused /{command} {count} time, {start}–{end}",
+              "{who} was refused /{command} {count} times, {start}–{end}", count, who=who,
+              command=line.subject, start=reader.moment(line.at), end=until)
 
 
-def _import(line: AuditLine) -> str:
+def _import(line: AuditLine, who: str) -> str:
     after = line.after or {}
+    file = after.get("file", line.subject)
     if after.get("kind") == "actions":
-        return (f"imported {after.get('file', line.subject)}: {after.get('actions_added', 0)} "
-                f"action items added, {after.get('unchanged', 0)} already recorded, "
-                f"{after.get('rejected', 0)} rejected")
-    return (f"imported {after.get('file', line.subject)}: {len(after.get('added') or [])} "
-            f"members added, {len(after.get('updated') or [])} updated, "
-            f"{after.get('unchanged', 0)} unchanged, {after.get('rejected', 0)} rejected")
+        return _("{who} imported {file}: {added} action items added, {recorded} already "
+                 "recorded, {rejected} rejected", who=who, file=file,
+                 added=after.get("actions_added", 0), recorded=after.get("unchanged", 0),
+                 rejected=after.get("rejected", 0))
+    return _("{who} imported {file}: {added} members added, {updated} updated, {unchanged} "
+             "unchanged, {rejected} rejected", who=who, file=file,
+             added=len(after.get("added") or []), updated=len(after.get("updated") or []),
+             unchanged=after.get("unchanged", 0), rejected=after.get("rejected", 0))
 
 
-def _moved(line: AuditLine, reader: Reader) -> str:
+def _moved(line: AuditLine, reader: Reader, who: str) -> str:
     number, title = _meeting(line)
-    old = reader.moment((line.before or {}).get("starts_at"))
-    new = reader.moment((line.after or {}).get("starts_at"))
-    return f"moved {title} meeting {number} from {old} to {new}"
+    return _("{who} moved {title} meeting #{number} from {old} to {new}", who=who, title=title,
+             number=number, old=reader.moment((line.before or {}).get("starts_at")),
+             new=reader.moment((line.after or {}).get("starts_at")))
 
 
-def _scheduled(line: AuditLine, reader: Reader) -> str:
+def _scheduled(line: AuditLine, reader: Reader, who: str) -> str:
     number, title = _meeting(line)
-    return f"scheduled {title} meeting {number} for " \
-           f"{reader.moment((line.after or {}).get('starts_at'))}"
+    return _("{who} scheduled {title} meeting #{number} for {start}", who=who, title=title,
+             number=number, start=reader.moment((line.after or {}).get("starts_at")))
 
 
-def _cancelled(line: AuditLine, reader: Reader) -> str:
+def _cancelled(line: AuditLine, reader: Reader, who: str) -> str:
     number, title = _meeting(line)
-    return f"cancelled {title} meeting {number} of " \
-           f"{reader.moment((line.before or {}).get('starts_at'))}"
+    return _("{who} cancelled {title} meeting #{number} of {start}", who=who, title=title,
+             number=number, start=reader.moment((line.before or {}).get("starts_at")))
 
 
-def _action_added(line: AuditLine, reader: Reader) -> str:
-    number, _, code = line.subject.partition(" ")
+def _action_added(line: AuditLine, reader: Reader, who: str) -> str:
+    number, _sep, code = line.subject.partition(" ")
     after = line.after or {}
-    return f"added action #{number} for {code}: {after.get('title', '')}, due " \
-           f"{reader.day(after.get('due_date'))}"
+    return _("{who} added action #{number} for {member}: {title}, due {due}", who=who,
+             number=number, member=code, title=after.get("title", ""),
+             due=reader.day(after.get("due_date")))
 
 
-def _focal(line: AuditLine) -> str:
+def _focal(line: AuditLine, who: str) -> str:
     people = (line.after or {}).get("focal") or [{}]
     person = people[0] or {}
-    return f"made {person.get('name', '?')} <{person.get('email', '?')}> the focal point for " \
-           f"{line.subject}"
+    return _("{who} made {name} <{email}> the focal point for {member}", who=who,
+             name=person.get("name", "?"), email=person.get("email", "?"), member=line.subject)
 
 
-def _setting(line: AuditLine) -> str:
+def _setting(line: AuditLine, who: str) -> str:
     name = line.subject.rsplit(" ", 1)[-1]
-    return f"changed their {name} setting: {describe(line.before, line.after)}"
+    return _("{who} changed their {setting} setting: {change}", who=who, setting=name,
+             change=describe(line.before, line.after))
 
 
-def _troika(line: AuditLine) -> str:
+GAVE_SEAT = {
+    "past": N_("{who} gave the past troika seat to {member}"),
+    "present": N_("{who} gave the present troika seat to {member}"),
+    "future": N_("{who} gave the future troika seat to {member}"),
+}
+GAVE_SEAT_FROM = {
+    "past": N_("{who} gave the past troika seat to {member} (it was {previous}’s)"),
+    "present": N_("{who} gave the present troika seat to {member} (it was {previous}’s)"),
+    "future": N_("{who} gave the future troika seat to {member} (it was {previous}’s)"),
+}
+
+
+def _troika(line: AuditLine, who: str) -> str:
     before, after = line.before or {}, line.after or {}
-    previous = f" (it was {before['holder']}’s)" if before.get("holder") else ""
-    return f"gave the {line.subject} troika seat to {after.get('holder', '?')}{previous}"
+    member = after.get("holder", "?")
+    if before.get("holder"):
+        return _(GAVE_SEAT_FROM[line.subject], who=who, member=member,
+                 previous=before["holder"])
+    return _(GAVE_SEAT[line.subject], who=who, member=member)
 
 
-_SENTENCES: dict[str, Callable[[AuditLine, Reader], str]] = {
-    AuditAction.MEMBER_ADD: lambda e, r: f"added the member {_member(e.after or {}, e.subject)}",
-    AuditAction.MEMBER_UPDATE: lambda e, r: f"changed {_member(e.before or {}, e.subject)}: "
-                                            f"{e.change}",
-    AuditAction.MEMBER_REMOVE: lambda e, r: f"removed the member "
-                                            f"{_member(e.before or {}, e.subject)}",
-    AuditAction.STEERING_ADD: lambda e, r: f"put {_member(e.after or {}, e.subject)} on the "
-                                           f"steering group",
-    AuditAction.STEERING_REMOVE: lambda e, r: f"took {_member(e.after or {}, e.subject)} off "
-                                              f"the steering group",
-    AuditAction.TROIKA_SET: lambda e, r: _troika(e),
-    AuditAction.FOCAL_SET: lambda e, r: _focal(e),
+def _retried(line: AuditLine, who: str) -> str:
+    count = line.subject.split(" ", 1)[0]
+    if not count.isdigit():
+        return _("{who} retried {what} of failed mail", who=who, what=line.subject)
+    return n_("{who} retried {count} message of failed mail",
+              "{who} retried {count} messages of failed mail", int(count), who=who)
+
+
+Sentence = Callable[[AuditLine, Reader, str], str]
+_SENTENCES: dict[str, Sentence] = {
+    AuditAction.MEMBER_ADD: lambda e, r, w: _("{who} added the member {member}", who=w,
+                                              member=_member(e.after or {}, e.subject)),
+    AuditAction.MEMBER_UPDATE: lambda e, r, w: _("{who} changed {member}: {change}", who=w,
+                                                 member=_member(e.before or {}, e.subject),
+                                                 change=e.change),
+    AuditAction.MEMBER_REMOVE: lambda e, r, w: _("{who} removed the member {member}", who=w,
+                                                 member=_member(e.before or {}, e.subject)),
+    AuditAction.STEERING_ADD: lambda e, r, w: _("{who} put {member} on the steering group",
+                                                who=w, member=_member(e.after or {}, e.subject)),
+    AuditAction.STEERING_REMOVE: lambda e, r, w: _(
+        "{who} took {member} off the steering group", who=w,
+        member=_member(e.after or {}, e.subject)),
+    AuditAction.TROIKA_SET: lambda e, r, w: _troika(e, w),
+    AuditAction.FOCAL_SET: lambda e, r, w: _focal(e, w),
     AuditAction.MEETING_ADD: _scheduled,
     AuditAction.MEETING_MOVE: _moved,
     AuditAction.MEETING_CANCEL: _cancelled,
     AuditAction.ACTION_ADD: _action_added,
-    AuditAction.ACTION_NOTE: lambda e, r: f"added a note to action #{e.subject}: "
-                                          f"{(e.after or {}).get('note', '')}",
-    AuditAction.ACTION_DONE: lambda e, r: f"marked action #{e.subject} done: "
-                                          f"{(e.after or {}).get('title', '')}",
-    AuditAction.ADMIN_ADD: lambda e, r: f"made {e.subject_name or e.subject} an administrator",
-    AuditAction.ADMIN_REMOVE: lambda e, r: f"removed {e.subject_name or e.subject} from the "
-                                           f"administrators",
-    AuditAction.SETTINGS_CHANGE: lambda e, r: _setting(e),
-    AuditAction.PERSON_LINK: lambda e, r: f"linked their Telegram account to {e.subject}",
-    AuditAction.PERSON_UNLINK: lambda e, r: f"lost the link to {e.subject} (linked elsewhere)",
-    AuditAction.DIGEST_RUN: lambda e, r: f"ran the digest: {e.subject}",
-    AuditAction.OUTBOX_RETRY: lambda e, r: f"retried {e.subject} of failed mail",
+    AuditAction.ACTION_NOTE: lambda e, r, w: _("{who} added a note to action #{number}: {note}",
+                                               who=w, number=e.subject,
+                                               note=(e.after or {}).get("note", "")),
+    AuditAction.ACTION_DONE: lambda e, r, w: _("{who} marked action #{number} done: {title}",
+                                               who=w, number=e.subject,
+                                               title=(e.after or {}).get("title", "")),
+    AuditAction.ADMIN_ADD: lambda e, r, w: _("{who} made {person} an administrator", who=w,
+                                             person=e.subject_name or e.subject),
+    AuditAction.ADMIN_REMOVE: lambda e, r, w: _("{who} removed {person} from the "
+                                                "administrators", who=w,
+                                                person=e.subject_name or e.subject),
+    AuditAction.SETTINGS_CHANGE: lambda e, r, w: _setting(e, w),
+    AuditAction.PERSON_LINK: lambda e, r, w: _("{who} linked their Telegram account to "
+                                               "{email}", who=w, email=e.subject),
+    AuditAction.PERSON_UNLINK: lambda e, r, w: _("{who} lost the link to {email} (linked "
+                                                 "elsewhere)", who=w, email=e.subject),
+    AuditAction.DIGEST_RUN: lambda e, r, w: _("{who} ran the digest: {summary}", who=w,
+                                              summary=e.subject),
+    AuditAction.OUTBOX_RETRY: lambda e, r, w: _retried(e, w),
     AuditAction.DENIED: _denied,
-    AuditAction.IMPORT: lambda e, r: _import(e),
+    AuditAction.IMPORT: lambda e, r, w: _import(e, w),
 }
 
 
-def sentence(line: AuditLine, zone: str, language: str = "en") -> str:
-    """'Jan Peeters moved Steering group meeting #2 from Thu 5 Jul 2007, 14:00 to ...'."""
-    reader = Reader(zone, language)
-    try:
-        what = _SENTENCES[line.action](line, reader)
-    except (KeyError, ValueError, TypeError, IndexError):  # an entry of an unknown shape
-        what = f"{line.action} {line.subject}" + (f": {line.change}" if line.change else "")
-    return f"{line.who or line.actor} {what}"
+def sentence(line: AuditLine, zone: str, language: str | None = None) -> str:
+    """'Jan Peeters moved Steering group meeting #2 from Thu 5 Jul 2007, 14:00 to ...', in
+    `language` (else the reader's language of this update)."""
+    with using(language or current()) as chosen:
+        reader = Reader(zone, chosen)
+        who = line.who or line.actor
+        try:
+            return _SENTENCES[line.action](line, reader, who)
+        except (KeyError, ValueError, TypeError, IndexError):  # an entry of an unknown shape
+            if line.change:
+                return f"{who} {line.action} {line.subject}: {line.change}"
+            return f"{who} {line.action} {line.subject}"

@@ -2,6 +2,7 @@
 
     python -m bot.catalogs check            what is untranslated or has wrong placeholders
     python -m bot.catalogs add DOMAIN       append every untranslated text to DOMAIN.po (fr, es)
+    python -m bot.catalogs prune            remove the entries the source no longer has
     python -m bot.catalogs compile          write the .mo files (the Makefile's set-up runs it)
 
 Texts are found in the source by Babel's extractor: `_`, `n_`, `N_` in Python and `{% trans %}`
@@ -65,6 +66,24 @@ def catalog(language: str) -> Catalog:
     return merged
 
 
+def disagreements(language: str) -> list[str]:
+    """Texts translated differently in two domains (at run time the later domain would win,
+    so one of the two translations would never be seen)."""
+    seen: dict[str, tuple[str, object]] = {}
+    lines = []
+    for po in po_files(language):
+        with po.open("rb") as source:
+            for message in read_po(source, locale=language):
+                if not message.id or not message.string:
+                    continue
+                key = message.id if isinstance(message.id, str) else message.id[0]
+                if key in seen and seen[key][1] != message.string:
+                    lines.append(f"{language}: {key!r} is translated differently in "
+                                 f"{seen[key][0]}.po and {po.stem}.po")
+                seen.setdefault(key, (po.stem, message.string))
+    return lines
+
+
 def placeholders(text: str) -> set[str]:
     return {a or b for a, b in PLACEHOLDER.findall(text)}
 
@@ -78,6 +97,7 @@ def problems() -> list[str]:
     found = source_messages()
     lines: list[str] = []
     for language in TRANSLATED:
+        lines.extend(disagreements(language))
         known = catalog(language)
         for message_id, where in found.items():
             lookup = message_id if isinstance(message_id, str) else message_id[0]
@@ -127,6 +147,25 @@ def add_missing(domain: str) -> int:
     return added
 
 
+def prune() -> int:
+    """Remove the entries whose text the source no longer has (every domain, both languages)."""
+    found = {m if isinstance(m, str) else m[0] for m in source_messages()}
+    removed = 0
+    for language in TRANSLATED:
+        for po in po_files(language):
+            with po.open("rb") as source:
+                catalog_ = read_po(source, locale=language, domain=po.stem)
+            stale = [m.id for m in catalog_ if m.id and
+                     (m.id if isinstance(m.id, str) else m.id[0]) not in found]
+            for message_id in stale:
+                del catalog_[message_id]
+            removed += len(stale)
+            catalog_.fuzzy = False
+            with po.open("wb") as out:
+                write_po(out, catalog_, width=100, sort_output=False, omit_header=False)
+    return removed
+
+
 def compile_all() -> int:
     count = 0
     for language in TRANSLATED:
@@ -145,6 +184,9 @@ def main(argv: list[str]) -> int:
         return 0
     if argv[:1] == ["add"] and len(argv) == 2:
         print(f"added {add_missing(argv[1])} entries to {argv[1]}.po; translate them")
+        return 0
+    if argv[:1] == ["prune"]:
+        print(f"removed {prune()} entries the source no longer has")
         return 0
     if argv[:1] == ["check"]:
         found = problems()

@@ -21,6 +21,7 @@ ENV_PREFIX = "FOF_"
 MIN_SECRET_KEY = 16
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 TOKEN_SHAPE = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{1,200}$")
+BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
 
 
 class ConfigError(Exception):
@@ -64,6 +65,8 @@ class Settings(BaseSettings):
     # Declared after public_url: its check reads public_url (validated in field order).
     secret_key: SecretStr | None = Field(default=None, validate_default=True)
     webhook_secret: SecretStr | None = None
+    # the bot's @username, for deep links in mail (https://t.me/<bot>?start=action_4)
+    bot_username: str | None = None
     # how long a claimed outbox batch stays with its instance unless renewed (several instances)
     delivery_lease_seconds: float = Field(default=60, ge=1, le=3600)
 
@@ -170,6 +173,17 @@ class Settings(BaseSettings):
             raise ValueError(f"must be at least {MIN_SECRET_KEY} characters; generate one with "
                              "`openssl rand -hex 32`") from None
         return value
+
+    @field_validator("bot_username")
+    @classmethod
+    def _check_bot_username(cls, value: str | None) -> str | None:
+        name = (value or "").strip().removeprefix("@")
+        if not name:
+            return None
+        if not BOT_USERNAME.fullmatch(name):
+            raise ValueError("must be the bot's username, such as fof_assistant_bot "
+                             "(letters, digits and _)") from None
+        return name
 
     @field_validator("webhook_secret")
     @classmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+import secrets
 import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,11 +21,13 @@ from bot.app import build_application
 from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.demo_invitations import meeting_story, sample_invitations_sent
+from bot.http.server import HttpFront
 from bot.logging_setup import setup_logging
+from bot.mail.links import rsvp_urls
 from bot.mailsink import MailSink
 from bot.offline import ApiCall, OfflineBot, OfflineRequest, user
 from bot.services import Services, open_services
-from storage import meetings
+from storage import meetings, people
 from storage import sample_data as demo_data
 
 DEMO_NOW = datetime(2007, 7, 2, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
@@ -170,6 +173,21 @@ async def chat(bot: OfflineBot, services: Services, folder: Path) -> None:
         await deliver_now(services, bot, folder / "mail")
 
 
+async def serve_links(services: Services) -> HttpFront:
+    """--interactive: the HTTP front on 127.0.0.1 (a port the OS chooses), so the answer and
+    unsubscribe links in the demo's mail work while the chat runs; prints one RSVP link."""
+    front = HttpFront(services, "127.0.0.1", 0)
+    services.settings = services.settings.model_copy(update={"public_url": front.url})
+    await front.start()
+    meeting_id = await _meeting_id(services, "gf-2007@gfmd.example")
+    async with services.sessions() as session:
+        ana = await people.get_viewer(session, FOCAL_MEXICO["id"])
+    url = rsvp_urls(services.settings, ana.person_id, meeting_id)["yes"]
+    print(f"\nThe HTTP front runs on {front.url} while you chat. Ana García's answer to the "
+          f"Global Forum, in one click (open it in a browser):\n  {url}")
+    return front
+
+
 async def send_mail(services: Services, bot: OfflineBot) -> dict[str, int]:
     """The scheduler's jobs at the demo's "now": reminder sweep, weekly digest, delivery."""
     from bot.mail.delivery import deliver_due
@@ -222,6 +240,7 @@ async def run_demo(folder: Path, *, interactive: bool = False) -> int:
             mail_from=MAIL_FROM,
             admin_ids=[demo_data.ADMIN_TELEGRAM_ID],
             timezone="Europe/Brussels",
+            secret_key=secrets.token_urlsafe(32),  # signs the links of --interactive's front
         )
         clock = FixedClock(DEMO_NOW)
         print(f"Friends of the Forum assistant: demo on {DEMO_NOW:%A %d %B %Y, %H:%M} Brussels")
@@ -235,7 +254,11 @@ async def run_demo(folder: Path, *, interactive: bool = False) -> int:
             async with application:
                 bot = OfflineBot(application, request)
                 if interactive:
-                    await chat(bot, services, folder)
+                    front = await serve_links(services)
+                    try:
+                        await chat(bot, services, folder)
+                    finally:
+                        await front.stop()
                     return 0
                 turns = await play_script(bot, services, folder)
                 mail = await send_mail(services, bot)

@@ -12,11 +12,14 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
+from bot.i18n import N_, _
+from storage.wording import either, number
+
 CONTACTS = "contacts"
 ACTIONS = "actions"
 KINDS = {CONTACTS: ("code", "name"), ACTIONS: ("member", "due", "title")}
-UNKNOWN_KIND = ("The header row names neither a contact file (columns code and name) nor an "
-                "action file (columns member, due and title).")
+UNKNOWN_KIND = N_("The header row names neither a contact file (columns code and name) nor an "
+                  "action file (columns member, due and title).")
 
 
 def _header_of(text: str) -> tuple[Any, list[str]] | str:
@@ -26,9 +29,9 @@ def _header_of(text: str) -> tuple[Any, list[str]] | str:
     try:
         header = [h.strip().lower().replace(" ", "_") for h in next(reader)]
     except StopIteration:
-        return "The file is empty."
+        return _("The file is empty.")
     except csv.Error as exc:
-        return f"The header row cannot be read ({exc})."
+        return _("The header row cannot be read ({error}).", error=exc)
     return reader, header
 
 
@@ -37,19 +40,23 @@ def open_csv(content: bytes, required: tuple[str, ...],
     """A CSV reader past the header, and the header; or one sentence saying why the file is
     unusable."""
     if len(content) > max_bytes:
-        return f"The file is larger than {max_bytes // 1_000_000} MB."
+        return _("The file is larger than {size} MB.", size=max_bytes // 1_000_000)
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return "The file is not UTF-8 text; save it as “CSV UTF-8”."
+        return _("The file is not UTF-8 text; save it as “CSV UTF-8”.")
     opened = _header_of(text)
     if isinstance(opened, str):
         return opened
     header = opened[1]
     missing = [c for c in required if c not in header]
     if missing:
-        return (f"The header row has no {' or '.join(missing)} column "
-                f"(it has: {', '.join(h for h in header if h) or 'nothing'}).")
+        present = ", ".join(h for h in header if h)
+        if not present:
+            return _("The header row has no {columns} column (it has no columns at all).",
+                     columns=either(missing))
+        return _("The header row has no {columns} column (it has: {present}).",
+                 columns=either(missing), present=present)
     return opened
 
 
@@ -86,15 +93,16 @@ def rows(reader: Any, header: list[str],
             return
         except csv.Error as exc:
             count += 1
-            yield reader.line_num, f"cannot be read ({exc})"
+            yield reader.line_num, _("cannot be read ({error})", error=exc)
             continue
         if not any(v.strip() for v in values):
             continue
         if count >= max_rows:
-            raise TooManyRows(f"The file has more than {max_rows:,} rows; split it.")
+            raise TooManyRows(_("The file has more than {count} rows; split it.",
+                                 count=number(max_rows)))
         count += 1
         if len(values) > len(header):
-            yield reader.line_num, (f"has {len(values)} cells but the header has "
-                                    f"{len(header)} columns")
+            yield reader.line_num, _("has {cells} cells but the header has {columns} columns",
+                                     cells=len(values), columns=len(header))
             continue
         yield reader.line_num, {h: v.strip() for h, v in zip(header, values, strict=False) if h}

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot import import_file, parsing
+from bot.i18n import N_, _, n_
 from storage.imports import Recorded
 from storage.models import MemberKind
 from storage.people import LANGUAGES
 from storage.regions import un_member_states
+from storage.wording import number
 
 REQUIRED = ("code", "name")
 OPTIONAL = ("kind", "region", "steering", "troika", "focal_email", "focal_name",
@@ -27,6 +29,9 @@ OPTIONAL = ("kind", "region", "steering", "troika", "focal_email", "focal_name",
 YES = {"yes", "y", "true", "1", "x", "oui", "si", "sí"}
 NO = {"no", "n", "false", "0", "non"}
 MAX_BYTES = 2_000_000
+SEAT_TWICE = {"past": N_("the past troika seat is already on line {line}"),
+              "present": N_("the present troika seat is already on line {line}"),
+              "future": N_("the future troika seat is already on line {line}")}
 MAX_ROWS = 2_000
 
 
@@ -91,7 +96,7 @@ def parse_csv(content: bytes) -> ImportPlan:
     plan = ImportPlan(unknown_columns=[h for h in header if h not in REQUIRED + OPTIONAL])
     _read_rows(reader, header, plan)
     if not plan.rows and not plan.errors and plan.fatal is None:
-        plan.fatal = "The file has a header but no rows."
+        plan.fatal = _("The file has a header but no rows.")
     return plan
 
 
@@ -124,33 +129,35 @@ def _read_rows(reader: Any, header: list[str], plan: ImportPlan) -> None:
 
 def _row(line: int, cells: dict[str, str], warnings: list[Problem]) -> ImportRow:
     if not cells.get("code"):
-        raise parsing.BadInput("the code is missing")
+        raise parsing.BadInput(_("the code is missing"))
     code = parsing.code(cells["code"])
     name = parsing.text(cells.get("name", ""), "name", limit=200, pipes=True)
     state = un_member_states().get(code)
     kind = (cells.get("kind") or "").lower() or (
         MemberKind.STATE if state else MemberKind.ORGANISATION)
     if kind not in (MemberKind.STATE, MemberKind.ORGANISATION):
-        raise parsing.BadInput(f"kind “{parsing.quote(kind)}” is neither state nor organisation")
+        raise parsing.BadInput(_("kind “{kind}” is neither state nor organisation",
+                                 kind=parsing.quote(kind)))
     if kind == MemberKind.STATE and state is None:
-        raise parsing.BadInput(f"{code} is not the ISO code of a UN member state")
+        raise parsing.BadInput(_("{code} is not the ISO code of a UN member state", code=code))
     region = parsing.region(cells["region"]) if cells.get("region") else (
         state.region if state else None)
     row = ImportRow(line=line, code=code, name=name, kind=kind, region=region)
     steering = (cells.get("steering") or "").lower()
     if steering:
         if steering not in YES | NO:
-            raise parsing.BadInput(f"steering “{parsing.quote(steering)}” is not yes or no")
+            raise parsing.BadInput(_("steering “{value}” is not yes or no",
+                                     value=parsing.quote(steering)))
         row.steering = steering in YES
     if cells.get("troika"):
         row.troika = parsing.troika_role(cells["troika"])
     if cells.get("focal_email"):
         row.focal_email = parsing.email(cells["focal_email"])
         if not cells.get("focal_name"):
-            raise parsing.BadInput("focal_email is given without focal_name")
+            raise parsing.BadInput(_("focal_email is given without focal_name"))
         row.focal_name = parsing.text(cells["focal_name"], "focal name", limit=200, pipes=True)
     elif cells.get("focal_name") or cells.get("focal_telegram_id"):
-        raise parsing.BadInput("a focal point needs focal_email")
+        raise parsing.BadInput(_("a focal point needs focal_email"))
     if cells.get("focal_telegram_id"):
         row.focal_telegram_id = parsing.telegram_id(cells["focal_telegram_id"])
     if cells.get("language"):
@@ -166,23 +173,26 @@ def _language(line: int, value: str, warnings: list[Problem]) -> str:
     try:
         return parsing.language(value)
     except parsing.BadInput:
-        warnings.append(Problem(line, f"language “{parsing.quote(value)}” is not one I can use "
-                                      f"({', '.join(LANGUAGES.values())}); English is used"))
+        warnings.append(Problem(line, _("language “{value}” is not one I can use ({languages}); "
+                                        "English is used", value=parsing.quote(value),
+                                        languages=", ".join(LANGUAGES.values()))))
         return "en"
 
 
 def _check_unique(row: ImportRow, codes: dict[str, int],
                   telegram: dict[int, tuple[int, str]], troika: dict[str, int]) -> None:
     if row.code in codes:
-        raise parsing.BadInput(f"{row.code} is already on line {codes[row.code]}")
+        raise parsing.BadInput(_("{code} is already on line {line}", code=row.code,
+                                 line=codes[row.code]))
     if row.troika and row.troika in troika:
-        raise parsing.BadInput(f"the {row.troika} troika seat is already on line "
-                               f"{troika[row.troika]}")
+        raise parsing.BadInput(_(SEAT_TWICE.get(row.troika, SEAT_TWICE["present"]),
+                                 line=troika[row.troika]))
     if row.focal_telegram_id is not None:
         earlier = telegram.get(row.focal_telegram_id)
         if earlier is not None and earlier[1] != row.focal_email:
-            raise parsing.BadInput(f"Telegram id {row.focal_telegram_id} is already given to "
-                                   f"another email on line {earlier[0]}")
+            raise parsing.BadInput(_("Telegram id {telegram_id} is already given to another "
+                                     "email on line {line}",
+                                     telegram_id=row.focal_telegram_id, line=earlier[0]))
         telegram[row.focal_telegram_id] = (row.line, row.focal_email or "")
     codes[row.code] = row.line
     if row.troika:
@@ -192,13 +202,17 @@ def _check_unique(row: ImportRow, codes: dict[str, int],
 def report(plan: ImportPlan) -> list[str]:
     """The validation report, plain text, one line each."""
     if plan.fatal:
-        return [f"Cannot import: {plan.fatal}"]
-    lines = [f"{len(plan.rows) + len(plan.errors)} rows read: {len(plan.rows)} valid, "
-             f"{len(plan.errors)} rejected."]
+        return [_("Cannot import: {reason}", reason=plan.fatal)]
+    read = len(plan.rows) + len(plan.errors)
+    lines = [n_("{count} row read: {valid} valid, {rejected} rejected.",
+                "{count} rows read: {valid} valid, {rejected} rejected.", read,
+                valid=len(plan.rows), rejected=len(plan.errors))]
     if plan.unknown_columns:
-        lines.append("Unknown columns, ignored: " + ", ".join(plan.unknown_columns))
-    lines += [f"line {p.line}: {p.reason}" for p in plan.errors]
-    lines += [f"line {p.line}: warning: {p.reason}" for p in plan.warnings]
+        lines.append(_("Unknown columns, ignored: {columns}",
+                       columns=", ".join(plan.unknown_columns)))
+    lines += [_("line {line}: {reason}", line=p.line, reason=p.reason) for p in plan.errors]
+    lines += [_("line {line}: warning: {reason}", line=p.line, reason=p.reason)
+              for p in plan.warnings]
     return lines
 
 
@@ -234,24 +248,25 @@ def focal_unchanged(row: ImportRow, now: Recorded | None) -> bool:
                if value is not None)
 
 
-def _count(number: int, one: str, many: str) -> str:
-    return f"{number:,} {one if number == 1 else many}"
-
-
-def counts(result: ImportResult) -> str:
-    """'1 member added, 2 updated, 4 unchanged, 0 rejected'."""
-    rejected = result.rejected + len(result.failed)
-    return (f"{_count(len(result.added), 'member added', 'members added')}, "
-            f"{len(result.updated):,} updated, {len(result.unchanged):,} unchanged, "
-            f"{rejected:,} rejected")
+def _counts(result: ImportResult) -> dict[str, str]:
+    added = len(result.added)
+    return {"added": n_("{number} member added", "{number} members added", added,
+                        number=number(added)),
+            "updated": number(len(result.updated)), "unchanged": number(len(result.unchanged)),
+            "rejected": number(result.rejected + len(result.failed))}
 
 
 def summary(result: ImportResult) -> list[str]:
     """What an import wrote, plain text, one line each."""
     if not result.changed:
-        lines = [f"Nothing changed: {counts(result)}."]
+        lines = [_("Nothing changed: {added}, {updated} updated, {unchanged} unchanged, "
+                   "{rejected} rejected.", **_counts(result))]
     else:
-        lines = [f"Imported {result.source}: {counts(result)}; "
-                 f"{_count(len(result.focal_points), 'focal point', 'focal points')} changed."]
-    lines += [f"line {p.line}: not imported: {p.reason}" for p in result.failed]
+        focal = len(result.focal_points)
+        lines = [_("Imported {file}: {added}, {updated} updated, {unchanged} unchanged, "
+                   "{rejected} rejected; {focal}.", file=result.source,
+                   focal=n_("{number} focal point changed", "{number} focal points changed",
+                            focal, number=number(focal)), **_counts(result))]
+    lines += [_("line {line}: not imported: {reason}", line=p.line, reason=p.reason)
+              for p in result.failed]
     return lines

@@ -45,17 +45,89 @@ LANGUAGE_NAMES: dict[str, tuple[str, ...]] = {
     "es": ("es", "spa", "Spanish", "Español", "espagnol", "castellano", "Spanisch"),
 }
 
+# The UN regional groups' official names in the Forum's three languages.
+REGION_OFFICIAL: dict[str, dict[str, str]] = {
+    Region.AFRICAN: {
+        "en": "African States",
+        "fr": "Groupe des États d'Afrique",
+        "es": "Grupo de los Estados de África",
+    },
+    Region.ASIA_PACIFIC: {
+        "en": "Asia-Pacific States",
+        "fr": "Groupe des États d'Asie et du Pacifique",
+        "es": "Grupo de los Estados de Asia y el Pacífico",
+    },
+    Region.EASTERN_EUROPEAN: {
+        "en": "Eastern European States",
+        "fr": "Groupe des États d'Europe orientale",
+        "es": "Grupo de los Estados de Europa Oriental",
+    },
+    Region.LATIN_AMERICAN_CARIBBEAN: {
+        "en": "Latin American and Caribbean States",
+        "fr": "Groupe des États d'Amérique latine et des Caraïbes",
+        "es": "Grupo de los Estados de América Latina y el Caribe",
+    },
+    Region.WEOG: {
+        "en": "Western European and other States",
+        "fr": "Groupe des États d'Europe occidentale et autres États",
+        "es": "Grupo de los Estados de Europa Occidental y otros Estados",
+    },
+}
+
 REGION_ALIASES: dict[str, tuple[str, ...]] = {
-    Region.AFRICAN: ("Africa", "African group", "African states", "Afrique"),
+    Region.AFRICAN: ("Africa", "African group", "African states", "Afrique", "África",
+                     "Group of African States", "États d'Afrique", "Estados de África",
+                     "Groupe africain", "Grupo africano", "Grupo de África", "africain",
+                     "africano"),
     Region.ASIA_PACIFIC: ("Asia", "Asia Pacific", "Asia-Pacific group", "APG", "Pacific",
-                          "Asia and the Pacific"),
-    Region.EASTERN_EUROPEAN: ("Eastern Europe", "Eastern European group", "EEG", "Eastern"),
+                          "Asia and the Pacific", "Group of Asia-Pacific States", "Asie",
+                          "Asie-Pacifique", "Asie et Pacifique", "Asie et du Pacifique",
+                          "Pacifique", "Asia y el Pacífico", "Asia-Pacífico", "Pacífico",
+                          "États d'Asie et du Pacifique", "Estados de Asia y el Pacífico",
+                          "Groupe Asie-Pacifique", "Grupo de Asia y el Pacífico"),
+    Region.EASTERN_EUROPEAN: ("Eastern Europe", "Eastern European group", "EEG", "Eastern",
+                              "Group of Eastern European States", "Europe orientale",
+                              "Europe de l'Est", "Europa Oriental", "Europa del Este",
+                              "États d'Europe orientale", "Estados de Europa Oriental",
+                              "Groupe de l'Europe orientale", "Grupo de Europa Oriental"),
     Region.LATIN_AMERICAN_CARIBBEAN: (
         "Latin America", "Latin", "GRULAC", "Caribbean", "Latin America and Caribbean",
-        "Latin America and the Caribbean", "Latin American and Caribbean group"),
+        "Latin America and the Caribbean", "Latin American and Caribbean group",
+        "Group of Latin American and Caribbean States", "Amérique latine",
+        "Amérique latine et Caraïbes", "Amérique latine et les Caraïbes",
+        "Amérique latine et des Caraïbes", "Caraïbes", "América Latina", "Latinoamérica",
+        "América Latina y el Caribe", "Caribe",
+        "États d'Amérique latine et des Caraïbes", "Estados de América Latina y el Caribe"),
     Region.WEOG: ("WEOG", "Western", "Western Europe", "Western European",
-                  "Western European and others group", "Europe"),
+                  "Western European and others group", "Europe",
+                  "Western European and Other States",
+                  "Group of Western European and other States",
+                  "Europe occidentale", "Europe de l'Ouest", "Europe occidentale et autres",
+                  "Europe occidentale et autres États", "Europa", "Europa Occidental",
+                  "Europa Occidental y otros", "Europa Occidental y otros Estados",
+                  "États d'Europe occidentale et autres États",
+                  "Estados de Europa Occidental y otros Estados"),
 }
+
+
+def _official_aliases() -> None:
+    """The official names are accepted as input too, in any of the three languages."""
+    for region, by_language in REGION_OFFICIAL.items():
+        REGION_ALIASES[region] = (*REGION_ALIASES[region], *by_language.values())
+
+
+_official_aliases()
+
+
+def region_name(region: str | None, language: str) -> str:
+    """A UN regional group's official name in `language` (en, fr, es); a value we do not know
+    is shown as it is."""
+    if region is None:
+        return ""
+    names = REGION_OFFICIAL.get(str(region))
+    if names is None:
+        return str(region)
+    return names.get(language) or names["en"]
 
 
 @dataclass(frozen=True)

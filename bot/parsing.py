@@ -8,8 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.lists import format_list
+
 from bot import names
 from bot.addresses import EmailNotValidError, check_address
+from bot.dates import locale_for
+from bot.i18n import N_, _, current
 from storage.models import Audience, TroikaRole
 from storage.people import LANGUAGES
 from storage.text import bad_characters, fold
@@ -19,7 +23,14 @@ SHOWN = 40  # characters of a bad value quoted back to the user
 
 
 class BadInput(ValueError):
-    """What the user typed cannot be used; the message is one sentence for them."""
+    """What the user typed cannot be used; the message is one sentence for them, already in
+    the reader's language (the guard sets it before any check runs)."""
+
+
+# What the callers' `what` names, so `_(what)` finds a translation ("The title is missing.").
+FIELD_NAMES = (N_("title"), N_("location"), N_("agenda"), N_("name"), N_("note"),
+               N_("focal name"), N_("meeting"), N_("action item"), N_("count"),
+               N_("audience"), N_("troika seat"))
 
 
 def quote(value: str) -> str:
@@ -31,7 +42,8 @@ def quote(value: str) -> str:
 
 def code(value: str) -> str:
     if not CODE.match(value):
-        raise BadInput(f"“{quote(value)}” is not a member code such as BE or IOM.")
+        raise BadInput(_("“{value}” is not a member code such as BE or IOM.",
+                         value=quote(value)))
     return value.upper()
 
 
@@ -39,21 +51,23 @@ def member(value: str) -> str:
     """A member as typed: its code or its name, written loosely (resolved by the operation)."""
     value = " ".join(value.split())
     if not value:
-        raise BadInput("Tell me which member: its code (BE) or its name (Belgium).")
+        raise BadInput(_("Tell me which member: its code (BE) or its name (Belgium)."))
     if len(value) > 100 or bad_characters(value):
-        raise BadInput(f"“{quote(value)}” cannot be the name or code of a member.")
+        raise BadInput(_("“{value}” cannot be the name or code of a member.",
+                         value=quote(value)))
     return value
 
 
 def number(value: str, what: str) -> int:
     if not value.isascii() or not value.isdigit() or len(value) > 9:
-        raise BadInput(f"“{quote(value)}” is not a valid {what} number.")
+        raise BadInput(_("“{value}” is not a valid {what} number.", value=quote(value),
+                         what=_(what)))
     return int(value)
 
 
 def telegram_id(value: str) -> int:
     if not value.isascii() or not value.isdigit() or not 1 <= len(value) <= 15 or not int(value):
-        raise BadInput(f"“{quote(value)}” is not a numeric Telegram user id.")
+        raise BadInput(_("“{value}” is not a numeric Telegram user id.", value=quote(value)))
     return int(value)
 
 
@@ -61,16 +75,17 @@ def text(value: str, what: str, *, limit: int, pipes: bool = False) -> str:
     """Free text (a name, a title): present, one line, no control characters, not too long."""
     value = " ".join(value.split())
     if not value:
-        raise BadInput(f"The {what} is missing.")
+        raise BadInput(_("The {what} is missing.", what=_(what)))
     if len(value) > limit:
-        raise BadInput(f"The {what} is too long ({len(value)} characters; at most {limit}).")
+        raise BadInput(_("The {what} is too long ({length} characters; at most {limit}).",
+                         what=_(what), length=len(value), limit=limit))
     if bad_characters(value):
-        raise BadInput(f"The {what} contains invisible or control characters; type it again "
-                       "without them.")
+        raise BadInput(_("The {what} contains invisible or control characters; type it again "
+                         "without them.", what=_(what)))
     if not pipes and "|" in value:
-        raise BadInput(f"The {what} may not contain “|”.")
+        raise BadInput(_("The {what} may not contain “|”.", what=_(what)))
     if not any(ch.isalpha() for ch in value):
-        raise BadInput(f"The {what} must contain letters.")
+        raise BadInput(_("The {what} must contain letters.", what=_(what)))
     return value
 
 
@@ -78,7 +93,7 @@ def email(value: str) -> str:
     try:
         return check_address(value).lower()
     except EmailNotValidError:
-        raise BadInput(f"“{quote(value)}” is not an email address.") from None
+        raise BadInput(_("“{value}” is not an email address.", value=quote(value))) from None
 
 
 def zone(value: str) -> str:
@@ -87,57 +102,64 @@ def zone(value: str) -> str:
     if found.value is not None:
         return found.value
     if found.candidates:
-        raise BadInput(f"“{quote(value)}” is not a time zone; did you mean "
-                       f"{_either(found.candidates)}?")
-    raise BadInput(f"“{quote(value)}” is not a time zone; use an IANA name such as "
-                   "Europe/Brussels or a city such as Geneva.")
+        raise BadInput(_("“{value}” is not a time zone; did you mean {candidates}?",
+                         value=quote(value), candidates=either(found.candidates)))
+    raise BadInput(_("“{value}” is not a time zone; use an IANA name such as Europe/Brussels "
+                     "or a city such as Geneva.", value=quote(value)))
 
 
-def _either(values: tuple[str, ...]) -> str:
-    """ "A", "A or B", "A, B or C" """
-    values = tuple(values[:4])
-    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
+def either(values: tuple[str, ...], most: int = 4) -> str:
+    """ "A", "A or B", "A, B or C" (in the reader's language: "A, B ou C", "A, B o C")"""
+    values = tuple(values[:most])
+    if current() == "en" or len(values) == 1:  # the house style: no comma before "or"
+        return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
+    return format_list(list(values), style="or", locale=locale_for(current()))
 
 
 def language(value: str) -> str:
     """A language code from "fr", "French", "Français" or "francais"."""
     found = names.language(value)
     if found.value is None:
-        raise BadInput(f"“{quote(value)}” is not a language I can use; choose "
-                       f"{_either(tuple(LANGUAGES.values()))}.")
+        raise BadInput(_("“{value}” is not a language I can use; choose {choices}.",
+                         value=quote(value), choices=either(tuple(LANGUAGES.values()))))
     return found.value
 
 
 DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+MINUTE = "%Y-%m-%d %H:%M"  # a moment quoted back as it is written
 
 
 def day(value: str) -> date:
     """A date written YYYY-MM-DD; a date the calendar does not have is named as such."""
     found = DAY.match(value)
     if found is None:
-        raise BadInput(f"“{quote(value)}” is not a date written YYYY-MM-DD.")
+        raise BadInput(_("“{value}” is not a date written YYYY-MM-DD.", value=quote(value)))
     year, month, day_ = (int(part) for part in found.groups())
     if not 1 <= month <= 12:
-        raise BadInput(f"“{quote(value)}” is not a date: there is no month {month}.")
+        raise BadInput(_("“{value}” is not a date: there is no month {month}.",
+                         value=quote(value), month=month))
     if not 1 <= day_ <= 31:
-        raise BadInput(f"“{quote(value)}” is not a date: no month has a day {day_}.")
+        raise BadInput(_("“{value}” is not a date: no month has a day {day}.",
+                         value=quote(value), day=day_))
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise BadInput(f"The year must be between {FIRST_YEAR} and {LAST_YEAR}.")
+        raise BadInput(_("The year must be between {first} and {last}.", first=FIRST_YEAR,
+                         last=LAST_YEAR))
     try:
         return date(year, month, day_)
     except ValueError:
-        raise BadInput(f"{day_} {MONTHS[month - 1]} {year} does not exist.") from None
+        month_name = locale_for(current()).months["format"]["wide"][month]
+        raise BadInput(_("{day} {month} {year} does not exist.", day=day_, month=month_name,
+                         year=year)) from None
 
 
 def clock_time(value: str) -> time:
     """A time of day written HH:MM (24 hours)."""
     found = TIME.match(value)
     if found is None or int(found[1]) > 23 or int(found[2]) > 59:
-        raise BadInput(f"“{quote(value)}” is not a time written HH:MM, e.g. 09:30.")
+        raise BadInput(_("“{value}” is not a time written HH:MM, e.g. 09:30.",
+                         value=quote(value)))
     return time(int(found[1]), int(found[2]))
 
 
@@ -145,7 +167,8 @@ def moment(value: str) -> tuple[date, time]:
     """`YYYY-MM-DD HH:MM` as written, before any time zone is known."""
     parts = value.split()
     if len(parts) != 2 or not DAY.match(parts[0]) or not TIME.match(parts[1]):
-        raise BadInput(f"“{quote(value)}” is not a date and time written YYYY-MM-DD HH:MM.")
+        raise BadInput(_("“{value}” is not a date and time written YYYY-MM-DD HH:MM.",
+                         value=quote(value)))
     return day(parts[0]), clock_time(parts[1])
 
 
@@ -155,7 +178,8 @@ def in_zone(on: date, at: time, zone_name: str) -> datetime:
     tz = ZoneInfo(zone_name)
     aware = naive.replace(tzinfo=tz)
     if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
-        raise BadInput(f"{naive:%Y-%m-%d %H:%M} does not exist in {zone_name} (clock change).")
+        raise BadInput(_("{moment} does not exist in {zone} (clock change).",
+                         moment=naive.strftime(MINUTE), zone=zone_name))
     return aware
 
 
@@ -184,7 +208,7 @@ def span(value: str) -> WrittenSpan:
     """`YYYY-MM-DD HH:MM [- [YYYY-MM-DD] HH:MM] rest...` (the rest is not checked here)."""
     words = SPAN_DASH.sub(r"\1 - ", value, count=1).split()
     if len(words) < 2:
-        raise BadInput("Start with the date and the time, written YYYY-MM-DD HH:MM.")
+        raise BadInput(_("Start with the date and the time, written YYYY-MM-DD HH:MM."))
     start_day, start = day(words[0]), clock_time(words[1])
     end_day = end = None
     rest = words[2:]
@@ -192,7 +216,7 @@ def span(value: str) -> WrittenSpan:
         if len(rest) >= 3 and DAY.match(rest[1]):
             end_day, rest = day(rest[1]), rest[2:]
         elif len(rest) < 2:
-            raise BadInput("After “-” write the end: HH:MM, or YYYY-MM-DD HH:MM.")
+            raise BadInput(_("After “-” write the end: HH:MM, or YYYY-MM-DD HH:MM."))
         else:
             rest = rest[1:]
         end, rest = clock_time(rest[0]), rest[1:]
@@ -209,26 +233,28 @@ def end_of(start: datetime, end_day: date | None, end: time | None,
     # compared in UTC: within one zone Python compares wall clocks, ignoring DST
     length = ends_at.astimezone(UTC) - start.astimezone(UTC)
     if length <= timedelta(0):
-        raise BadInput(f"The end ({ends_at:%Y-%m-%d %H:%M}) must be after the start "
-                       f"({start:%Y-%m-%d %H:%M}).")
+        raise BadInput(_("The end ({end}) must be after the start ({start}).",
+                         end=ends_at.strftime(MINUTE), start=start.strftime(MINUTE)))
     if length > MAX_LENGTH:
-        raise BadInput(f"A meeting lasts at most {MAX_LENGTH.days} days; check the end date.")
+        raise BadInput(_("A meeting lasts at most {days} days; check the end date.",
+                         days=MAX_LENGTH.days))
     return ends_at
 
 
 def choice(value: str, allowed: tuple[str, ...], what: str) -> str:
     folded = fold(value)
     if folded not in allowed:
-        raise BadInput(f"“{quote(value)}” is not a valid {what}; choose {', '.join(allowed)}.")
+        raise BadInput(_("“{value}” is not a valid {what}; choose {choices}.",
+                         value=quote(value), what=_(what), choices=", ".join(allowed)))
     return folded
 
 
 def audience(value: str) -> str:
-    return choice(value, tuple(a.value for a in Audience), "audience")
+    return choice(value, tuple(a.value for a in Audience), N_("audience"))
 
 
 def troika_role(value: str) -> str:
-    return choice(value, tuple(t.value for t in TroikaRole), "troika seat")
+    return choice(value, tuple(t.value for t in TroikaRole), N_("troika seat"))
 
 
 # Folded region names and aliases -> the region (plain questions look for them in a sentence).
@@ -238,11 +264,14 @@ REGION_NAMES: dict[str, str] = names.regions().aliases
 def region(value: str) -> str:
     found = names.region(value)
     if found.value is None:
-        guess = f" Did you mean {_either(found.candidates)}?" if found.candidates else ""
-        raise BadInput(
-            f"“{quote(value)}” is not a UN regional group; choose African, Asia-Pacific, "
-            f"Eastern European, Latin American and Caribbean, or WEOG.{guess}"
-        )
+        if found.candidates:
+            raise BadInput(_(
+                "“{value}” is not a UN regional group; choose African, Asia-Pacific, Eastern "
+                "European, Latin American and Caribbean, or WEOG. Did you mean {candidates}?",
+                value=quote(value), candidates=either(found.candidates)))
+        raise BadInput(_(
+            "“{value}” is not a UN regional group; choose African, Asia-Pacific, Eastern "
+            "European, Latin American and Caribbean, or WEOG.", value=quote(value)))
     return found.value
 
 
@@ -250,5 +279,6 @@ def fields(value: str, count: int) -> list[str]:
     """Split `a | b | c` into exactly `count` fields."""
     parts = [part.strip() for part in value.split("|")]
     if len(parts) != count:
-        raise BadInput(f"I need {count} fields separated by “|” and found {len(parts)}.")
+        raise BadInput(_("I need {count} fields separated by “|” and found {found}.",
+                         count=count, found=len(parts)))
     return parts

@@ -8,6 +8,7 @@ from telegram import Update
 
 from bot import parsing
 from bot.dates import full_day, short_day, short_moment
+from bot.i18n import N_, _, current
 from bot.ops import actions as ops
 from bot.ops.actions import PAGE_SIZE, ActionListing
 from handlers.choices import offering
@@ -19,26 +20,35 @@ from storage.people import Viewer
 
 DATE_LIKE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 FILTERS = ("open", "overdue", "mine", "all")
-TITLES = {"open": "Open action items", "overdue": "Overdue action items",
-          "all": "All action items"}
+# (the list, a member's list, the reader's own list): whole titles, shown through _()
+TITLES = {
+    "open": (N_("Open action items"), N_("Open action items for {member}"),
+             N_("Your open action items")),
+    "overdue": (N_("Overdue action items"), N_("Overdue action items for {member}"),
+                N_("Your overdue action items")),
+    "all": (N_("All action items"), N_("All action items for {member}"),
+            N_("All your action items")),
+}
 
 
-def listing_lines(listing: ActionListing, query: str | None, language: str) -> list[str]:
-    """Action items as /actions shows them."""
+def listing_lines(listing: ActionListing, query: str | None, language: str | None = None
+                  ) -> list[str]:
+    """Action items as /actions shows them (dates in `language`, the reader's by default)."""
     if listing.unknown:
-        return [f"I know no member called “{esc(parsing.quote(query or ''))}”."]
+        return [_("I know no member called “{name}”.", name=esc(parsing.quote(query or "")))]
     if listing.candidates:
         names = ", ".join(f"{esc(m.name)} (/actions {esc(m.code)})" for m in listing.candidates)
-        return [f"Which member do you mean? {names}"]
-    title = TITLES[listing.which]
+        return [_("Which member do you mean? {members}", members=names)]
+    plain, for_member, yours = TITLES[listing.which]
     if listing.member is not None:
-        title = f"{title} for {esc(listing.member.name)}"
-    elif listing.mine:
-        title = f"Your {title[0].lower()}{title[1:]}"
+        title = _(for_member, member=esc(listing.member.name))
+    else:
+        title = _(yours) if listing.mine else _(plain)
     if not listing.total:
-        return [f"<b>{title}</b>: none."]
+        return [_("<b>{title}</b>: none.", title=title)]
     first = [f"<b>{title}</b> ({listing.total})"] if listing.page == 0 else []
-    last = ["Details: /action <i>number</i>"] if listing.page + 1 >= page_count(listing) else []
+    last = [_("Details: /action <i>number</i>")] \
+        if listing.page + 1 >= page_count(listing) else []
     return [*first, *(action_line(r, listing.today, language) for r in listing.rows), *last]
 
 
@@ -57,21 +67,21 @@ async def actions_page(context: BotContext, viewer: Viewer, asked: dict, number:
                                      mine=asked.get("mine", False), page=number)
     if listing.candidates and not asked.get("name_them"):  # "did you mean" buttons
         raise Unclear(member or "", listing.candidates)
-    return Page(listing_lines(listing, member, viewer.language), page_count(listing))
+    return Page(listing_lines(listing, member, current()), page_count(listing))
 
 
 async def actions_lines(context: BotContext, viewer: Viewer, which: str = "open",
                         member_query: str | None = None, *, mine: bool = False) -> list[str]:
     """Action items as /actions and plain questions show them."""
     listing = await ops.list_actions(context.services, viewer, which, member_query, mine=mine)
-    return listing_lines(listing, member_query, viewer.language)
+    return listing_lines(listing, member_query, current())
 
 
 async def list_actions(update: Update, context: BotContext, viewer: Viewer) -> None:
     """List action items: open (default), overdue, mine, all, or a member's."""
     argument = " ".join(context.args or []).strip()
     if len(argument) > 100:
-        raise parsing.BadInput("That is too long for a filter or a member name.")
+        raise parsing.BadInput(_("That is too long for a filter or a member name."))
     if argument and argument.lower() not in FILTERS:
         await offering(update, context, viewer, "actions", {"code": argument}, member_actions)
         return
@@ -87,22 +97,23 @@ async def member_actions(update: Update, context: BotContext, viewer: Viewer,
 
 def _action_id(context: BotContext) -> int:
     if not context.args:
-        raise parsing.BadInput("Tell me which action item.")
+        raise parsing.BadInput(_("Tell me which action item."))
     return parsing.number(context.args[0], "action item")
 
 
 async def show_action(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Show one action item with its history."""
     if len(context.args or []) != 1:
-        raise parsing.BadInput("Tell me which action item.")
+        raise parsing.BadInput(_("Tell me which action item."))
     detail = await ops.get_action(context.services, _action_id(context))
-    lines = [action_line(detail.row, context.services.today(), viewer.language)]
+    language = current()
+    lines = [action_line(detail.row, context.services.today(), language)]
     if detail.row.assignee:
-        lines.append(f"Assigned to {esc(detail.row.assignee)}")
+        lines.append(_("Assigned to {person}", person=esc(detail.row.assignee)))
     if detail.meeting_id:
-        lines.append(f"From meeting /meeting {detail.meeting_id}")
-    lines += [f"• {short_moment(n.at, viewer.timezone, viewer.language)} {esc(n.author)}: "
-              f"{esc(n.text)}" for n in detail.notes] or ["No notes yet."]
+        lines.append(_("From meeting /meeting {number}", number=detail.meeting_id))
+    lines += [f"• {short_moment(n.at, viewer.timezone, language)} {esc(n.author)}: "
+              f"{esc(n.text)}" for n in detail.notes] or [_("No notes yet.")]
     await reply_long(update, context, lines)
 
 
@@ -112,7 +123,7 @@ async def done(update: Update, context: BotContext, viewer: Viewer) -> None:
     note = " ".join(context.args[1:])
     note = parsing.text(note, "note", limit=1000, pipes=True) if note else None
     await ops.mark_done(context.services, viewer, action_id, note)
-    await reply(update, f"Action item {action_id} is done. Thank you!")
+    await reply(update, _("Action item {number} is done. Thank you!", number=action_id))
 
 
 async def note(update: Update, context: BotContext, viewer: Viewer) -> None:
@@ -120,14 +131,14 @@ async def note(update: Update, context: BotContext, viewer: Viewer) -> None:
     action_id = _action_id(context)
     text = parsing.text(" ".join(context.args[1:]), "note", limit=1000, pipes=True)
     await ops.add_note(context.services, viewer, action_id, text)
-    await reply(update, f"Note added to action item {action_id}.")
+    await reply(update, _("Note added to action item {number}.", number=action_id))
 
 
 def parse_new_action(args: list[str]) -> dict:
     """`<code or name> <YYYY-MM-DD> <title>`: the member is every word before the date."""
     at = next((i for i, arg in enumerate(args) if i and DATE_LIKE.match(arg)), 1)
     if len(args) < at + 2:
-        raise parsing.BadInput("I need a member code, a due date and a title.")
+        raise parsing.BadInput(_("I need a member code, a due date and a title."))
     return dict(code=parsing.member(" ".join(args[:at])), due_date=parsing.day(args[at]),
                 title=parsing.text(" ".join(args[at + 1:]), "title", limit=300))
 
@@ -144,12 +155,12 @@ async def _create_action(update: Update, context: BotContext, viewer: Viewer,
     added = await ops.add_action(context.services, viewer, **fields)
     item = added.item
     if added.overdue:
-        await reply(update, f"Recorded action item {item.id}: {esc(item.title)}; it was due on "
-                            f"{full_day(item.due_date, viewer.language)}, so it is already "
-                            "overdue.")
+        await reply(update, _("Recorded action item {number}: {title}; it was due on {day}, so "
+                              "it is already overdue.", number=item.id, title=esc(item.title),
+                              day=full_day(item.due_date, current())))
         return
-    await reply(update, f"Added action item {item.id}: {esc(item.title)}, due "
-                        f"{short_day(item.due_date, viewer.language)}.")
+    await reply(update, _("Added action item {number}: {title}, due {day}.", number=item.id,
+                          title=esc(item.title), day=short_day(item.due_date, current())))
 
 
 async def add_action(update: Update, context: BotContext, viewer: Viewer) -> None:

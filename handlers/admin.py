@@ -7,12 +7,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import action_import, parsing
 from bot.audit_text import sentence
 from bot.dates import short_moment
+from bot.i18n import _, current, n_
 from bot.ops import admin as ops
 from bot.ops import imports
 from handlers.common import esc, reply, reply_long
 from handlers.context import BotContext
 from handlers.menus import admin_menu
 from storage.people import Viewer
+from storage.wording import number
 
 AUDIT_DEFAULT = 10
 KEPT_IMPORTS = 5
@@ -23,23 +25,26 @@ async def admin(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Add or remove an administrator by numeric Telegram id."""
     args = context.args or []
     if len(args) != 2 or args[0].lower() not in ("add", "remove"):
-        raise parsing.BadInput("Say add or remove, then the numeric Telegram user id.")
+        raise parsing.BadInput(_("Say add or remove, then the numeric Telegram user id."))
     telegram_id = parsing.telegram_id(args[1])
     add = args[0].lower() == "add"
     change = ops.add_admin if add else ops.remove_admin
     await change(context.services, viewer, telegram_id)
     await admin_menu(context.application, telegram_id, is_admin=add)
-    verb = "is now" if add else "is no longer"
-    await reply(update, f"{telegram_id} {verb} an administrator.")
+    if add:
+        await reply(update, _("{telegram_id} is now an administrator.", telegram_id=telegram_id))
+    else:
+        await reply(update, _("{telegram_id} is no longer an administrator.",
+                              telegram_id=telegram_id))
 
 
 async def admins(update: Update, context: BotContext, viewer: Viewer) -> None:
     """List the administrators."""
     found = await ops.list_admins(context.services, viewer)
-    lines = [f"<b>Administrators</b> ({len(found)})"]
+    lines = [_("<b>Administrators</b> ({count})", count=len(found))]
     zone = _zone(context, viewer)
-    lines += [f"• {esc(a.name)}, added by {esc(a.added_by)} ("
-              f"{short_moment(a.added_at, zone, viewer.language)})" for a in found]
+    lines += [_("• {name}, added by {who} ({when})", name=esc(a.name), who=esc(a.added_by),
+                when=short_moment(a.added_at, zone, current())) for a in found]
     await reply_long(update, context, lines)
 
 
@@ -47,15 +52,16 @@ async def audit_log(update: Update, context: BotContext, viewer: Viewer) -> None
     """Show the latest audit entries."""
     args = context.args or []
     if len(args) > 1:
-        raise parsing.BadInput("Give at most one number.")
+        raise parsing.BadInput(_("Give at most one number."))
     count = parsing.number(args[0], "count") if args else AUDIT_DEFAULT
     if not 1 <= count <= ops.AUDIT_MAX:
-        raise parsing.BadInput(f"The number must be between 1 and {ops.AUDIT_MAX}.")
+        raise parsing.BadInput(_("The number must be between 1 and {most}.", most=ops.AUDIT_MAX))
     entries = await ops.audit_log(context.services, viewer, count)
     zone = _zone(context, viewer)
-    lines = [f"<b>Latest {len(entries)} changes</b> (times in {esc(zone)})"]
-    lines += [f"• {short_moment(e.at, zone, viewer.language)}: "
-              f"{esc(_short(sentence(e, zone, viewer.language)))}" for e in entries]
+    lines = [n_("<b>The latest change</b> (times in {zone})",
+                "<b>Latest {count} changes</b> (times in {zone})", len(entries), zone=esc(zone))]
+    lines += [_("• {when}: {what}", when=short_moment(e.at, zone, current()),
+                what=esc(_short(sentence(e, zone)))) for e in entries]
     await reply_long(update, context, lines)
 
 
@@ -73,23 +79,24 @@ async def upload(update: Update, context: BotContext, viewer: Viewer) -> None:
     import it."""
     document = update.effective_message.document
     if document.file_size and document.file_size > action_import.MAX_BYTES:
-        await reply(update, f"This file is too large to import (at most "
-                            f"{action_import.MAX_BYTES // 1_000_000} MB).")
+        await reply(update, _("This file is too large to import (at most {size} MB).",
+                              size=action_import.MAX_BYTES // 1_000_000))
         return
     telegram_file = await context.bot.get_file(document.file_id)
     content = bytes(await telegram_file.download_as_bytearray())
     checked = await imports.check_file(context.services, viewer, content)
     lines = [esc(line) for line in checked.report]
     if not checked.importable:
-        await reply_long(update, context, lines + ["Nothing was imported."])
+        await reply_long(update, context, lines + [_("Nothing was imported.")])
         return
-    token = _keep(context, document.file_name or "the file", content)
+    token = _keep(context, document.file_name or _("the file"), content)
     rows = len(checked.plan.rows)
-    label = f"Import the {rows} valid rows" if checked.plan.errors else f"Import {rows} rows"
+    label = (n_("Import the valid row", "Import the {count} valid rows", rows)
+             if checked.plan.errors else n_("Import 1 row", "Import {count} rows", rows))
     buttons = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"imp:{token}"),
-                                     InlineKeyboardButton("Cancel", callback_data="imp:no")]])
-    await reply_long(update, context, lines + ["Nothing is written until you confirm."])
-    await reply(update, "Import now?", reply_markup=buttons)
+                                     InlineKeyboardButton(_("Cancel"), callback_data="imp:no")]])
+    await reply_long(update, context, lines + [_("Nothing is written until you confirm.")])
+    await reply(update, _("Import now?"), reply_markup=buttons)
 
 
 def _keep(context: BotContext, name: str, content: bytes) -> str:
@@ -110,8 +117,8 @@ async def confirm_import(update: Update, context: BotContext, viewer: Viewer) ->
     kept = context.user_data.get("imports", {}).pop(token, None)
     await query.answer()
     if token == "no" or kept is None:
-        text = "Nothing was imported." if token == "no" else \
-            "This import has expired; please send the file again."
+        text = _("Nothing was imported.") if token == "no" else \
+            _("This import has expired; please send the file again.")
         await query.edit_message_text(text)
         return
     name, content = kept
@@ -120,11 +127,12 @@ async def confirm_import(update: Update, context: BotContext, viewer: Viewer) ->
     checked = await imports.check_file(context.services, viewer, content)
     rows = len(checked.plan.rows)
     if not checked.importable:
-        await query.edit_message_text("Nothing was imported: the file no longer passes its "
-                                      "check; please send it again to see the report.")
+        await query.edit_message_text(_("Nothing was imported: the file no longer passes its "
+                                        "check; please send it again to see the report."))
         return
     if rows >= LONG_IMPORT:
         # Said before the transaction opens: operations never wait on Telegram inside one.
-        await query.edit_message_text(f"Importing {rows:,} rows from {esc(name)}…")
+        await query.edit_message_text(_("Importing {count} rows from {file}…",
+                                        count=number(rows), file=esc(name)))
     result = await imports.apply_checked(context.services, viewer, checked, source=name)
     await query.edit_message_text("\n".join(esc(line) for line in imports.summary(result)))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.i18n import _
+from handlers import deep_links
 from handlers.commands import ROLE_TITLES, commands_for, private_only
 from handlers.common import esc, is_private, reply
 from handlers.context import BotContext
@@ -11,19 +13,22 @@ from storage.people import Viewer
 
 
 async def start(update: Update, context: BotContext, viewer: Viewer) -> None:
-    """Greet the user and say what to do first."""
+    """Greet the user and say what to do first (or open a deep link: /start action_4)."""
+    if context.args and await deep_links.opened(update, context, viewer):
+        return
     name = esc(viewer.name or update.effective_user.first_name)
     if viewer.is_linked:
-        hint = "Ask me a question such as <i>who is the focal point for Mexico?</i> or see /help."
+        hint = _("Ask me a question such as <i>who is the focal point for Mexico?</i> or see "
+                 "/help.")
     else:
-        hint = (
+        hint = _(
             "Anyone may ask for /meetings, /members, /steering and /troika. Focal points and "
             "steering-group members: link your account with /link <i>your email</i>."
         )
     await reply(
         update,
-        f"Welcome, {name}. I am the assistant of the Global Forum on Migration and "
-        f"Development's Friends of the Forum.\n\n{hint}",
+        _("Welcome, {name}. I am the assistant of the Global Forum on Migration and "
+          "Development's Friends of the Forum.", name=name) + f"\n\n{hint}",
     )
 
 
@@ -36,12 +41,13 @@ async def help_command(update: Update, context: BotContext, viewer: Viewer) -> N
     for role, title in ROLE_TITLES.items():
         entries = [c for c in mine if c.role == role]
         if entries:
-            lines.append(f"<b>{title}</b>")
-            lines += [f"/{c.name}: {esc(c.summary)}\n  e.g. <code>{esc(c.example)}</code>"
+            lines.append(f"<b>{_(title)}</b>")
+            lines += [_("/{command}: {summary}\n  e.g. <code>{example}</code>", command=c.name,
+                        summary=esc(_(c.summary)), example=esc(c.example))
                       for c in entries]
             lines.append("")
     if not is_private(update):
-        lines.append("Send me /help in a private chat for everything you may use.")
+        lines.append(_("Send me /help in a private chat for everything you may use."))
     elif not viewer.is_linked and not viewer.is_admin:
-        lines.append("Link your account with /link to see more.")
+        lines.append(_("Link your account with /link to see more."))
     await reply(update, "\n".join(lines).strip())

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import parsing
 from bot.dates import short_moment
+from bot.i18n import N_, _, current
 from bot.ics import meeting_calendar
 from bot.ops import calendar as ops
 from bot.ops.calendar import Scheduled
@@ -25,40 +26,52 @@ from handlers.common import (
     reply_paged,
 )
 from handlers.context import BotContext
-from handlers.formatting import ANSWER_LABEL, meeting_details, meeting_line, when
+from handlers.formatting import ANSWER_LABEL, label, meeting_details, meeting_line, when
 from storage.errors import Rejected
 from storage.models import Meeting
 from storage.people import Viewer
 
-NO_MEETINGS = "No meetings are scheduled."
+NO_MEETINGS = N_("No meetings are scheduled.")
+NO_MEETING_OF_KIND = {
+    "friends": N_("No meeting of the Friends of the Forum is scheduled."),
+    "steering": N_("No steering group meeting is scheduled."),
+    "troika": N_("No troika meeting is scheduled."),
+    "roundtable": N_("No roundtable is scheduled."),
+    "marketplace": N_("No marketplace meeting is scheduled."),
+    "summit": N_("No Global Forum summit is scheduled."),
+}
+UPCOMING = N_("Upcoming meetings")
+DETAILS_HINT = N_("Details and calendar file: /meeting <i>number</i>")
 ORGANIZER_FALLBACK = "secretariat@gfmd.example"
 MEETING_FIELDS = 4  # a fifth, the agenda, is optional
 AGENDA_LIMIT = 2000
 OVERLAPS_SHOWN = 3
+SCHEDULED = N_("Scheduled:\n{meeting}")
+MOVED = N_("Moved:\n{meeting}")
 
 
 async def next_text(context: BotContext, viewer: Viewer, *, kind: str | None = None) -> str:
     """The next meeting (of a kind), as /next and plain questions show it."""
     meeting = await ops.next_meeting(context.services, kind=kind)
     if meeting is None:
-        return f"No {kind} meeting is scheduled." if kind else NO_MEETINGS
-    return (f"Next: {meeting_line(meeting, viewer)}\nDetails and calendar file: /meeting "
-            f"{meeting.id}")
+        return _(NO_MEETING_OF_KIND.get(kind or "", NO_MEETINGS))
+    return _("Next: {meeting}\nDetails and calendar file: /meeting {number}",
+             meeting=meeting_line(meeting, viewer), number=meeting.id)
 
 
 async def meetings_lines(
     context: BotContext, viewer: Viewer, *, start: datetime | None = None,
-    end: datetime | None = None, title: str = "Upcoming meetings",
+    end: datetime | None = None, title: str | None = None,
 ) -> list[str]:
     """Upcoming meetings, or those starting in [start, end), as /meetings shows them."""
     if start is not None and end is not None:
         found = await ops.between(context.services, start, end)
     else:
         found = await ops.upcoming(context.services)
+    title = title or _(UPCOMING)
     if not found:
-        return [f"<b>{esc(title)}</b>", "None."]
-    return [f"<b>{esc(title)}</b>", *(meeting_line(m, viewer) for m in found),
-            "Details and calendar file: /meeting <i>number</i>"]
+        return [f"<b>{esc(title)}</b>", _("None.")]
+    return [f"<b>{esc(title)}</b>", *(meeting_line(m, viewer) for m in found), _(DETAILS_HINT)]
 
 
 async def next_meeting(update: Update, context: BotContext, viewer: Viewer) -> None:
@@ -75,12 +88,11 @@ async def list_meetings(update: Update, context: BotContext, viewer: Viewer) -> 
 async def meetings_page(context: BotContext, viewer: Viewer, asked: dict, number: int) -> Page:
     """Page `number` of /meetings, read from the database (the page buttons call this too)."""
     found = await ops.upcoming_page(context.services, number)
-    title = "Upcoming meetings"
+    title = _(UPCOMING)
     if not found.total:
-        return Page([f"<b>{title}</b>", "None."], 1)
+        return Page([f"<b>{title}</b>", _("None.")], 1)
     first = [f"<b>{title}</b>"] if number == 0 else []
-    last = ["Details and calendar file: /meeting <i>number</i>"] \
-        if number + 1 >= found.count else []
+    last = [_(DETAILS_HINT)] if number + 1 >= found.count else []
     return Page([*first, *(meeting_line(m, viewer) for m in found.meetings), *last],
                 found.count)
 
@@ -88,16 +100,16 @@ async def meetings_page(context: BotContext, viewer: Viewer, asked: dict, number
 def attendance_buttons(meeting: Meeting, answer: str | None,
                        owner: int | str | None = None) -> InlineKeyboardMarkup:
     row = [
-        InlineKeyboardButton(("✓ " if answer == value else "") + label,
+        InlineKeyboardButton(("✓ " if answer == value else "") + _(text),
                              callback_data=owned(f"att:{meeting.id}:{value}", owner))
-        for value, label in ANSWER_LABEL.items()
+        for value, text in ANSWER_LABEL.items()
     ]
     return InlineKeyboardMarkup([row])
 
 
-def _meeting_id(context: BotContext, missing: str = "Tell me which meeting.") -> int:
+def _meeting_id(context: BotContext, missing: str = N_("Tell me which meeting.")) -> int:
     if len(context.args or []) != 1:
-        raise parsing.BadInput(missing)
+        raise parsing.BadInput(_(missing))
     return parsing.number(context.args[0], "meeting")
 
 
@@ -112,7 +124,7 @@ async def show_meeting(update: Update, context: BotContext, viewer: Viewer) -> N
     await update.effective_message.reply_document(
         meeting_calendar(meeting, organizer_email=organizer),
         filename=f"gfmd-meeting-{meeting.id}.ics",
-        caption=f"{esc(meeting.title[:200])}: add it to your calendar",
+        caption=_("{title}: add it to your calendar", title=esc(meeting.title[:200])),
     )
 
 
@@ -121,17 +133,18 @@ async def attend(update: Update, context: BotContext, viewer: Viewer) -> None:
     query = update.callback_query
     meeting_text, value, owner = context.match.groups()
     if viewer.person_id is None:
-        await query.answer("Link your account first: /link your email.", show_alert=True)
+        await query.answer(_("Link your account first: /link your email."), show_alert=True)
         return
     if not meeting_text.isdigit() or value not in ANSWER_LABEL:
-        await query.answer("This button is not valid any more.", show_alert=True)
+        await query.answer(_("This button is not valid any more."), show_alert=True)
         return
     try:
         meeting = await ops.answer_invitation(context.services, viewer, int(meeting_text), value)
     except Rejected as problem:
-        await query.answer(f"{problem} Your answer was not changed.", show_alert=True)
+        await query.answer(_("{problem} Your answer was not changed.", problem=problem),
+                           show_alert=True)
         return
-    await query.answer(f"Saved: {ANSWER_LABEL[value]}.")
+    await query.answer(_("Saved: {answer}.", answer=_(ANSWER_LABEL[value])))
     await edit(query, None, attendance_buttons(meeting, value, owner))  # the same answer twice
 
 
@@ -139,14 +152,18 @@ async def attendance(update: Update, context: BotContext, viewer: Viewer) -> Non
     """Show who answered what for a meeting, by member, and who has not answered."""
     meeting_id = _meeting_id(context)
     report = await ops.attendance(context.services, viewer, meeting_id)
-    counts = ", ".join(f"{ANSWER_LABEL[k].lower()}: {v}" for k, v in report.counts.items())
-    lines = [f"<b>Attendance for #{meeting_id} {esc(report.meeting.title)}</b>", counts]
+    counts = ", ".join(_("{answer}: {count}", answer=_(ANSWER_LABEL[k]).lower(), count=v)
+                       for k, v in report.counts.items())
+    lines = [_("<b>Attendance for #{number} {title}</b>", number=meeting_id,
+               title=esc(report.meeting.title)), counts]
     for member, answers in report.answers.items():
-        people = "; ".join(f"{esc(name)}: {ANSWER_LABEL.get(a, esc(a))}" for name, a in answers)
+        people = "; ".join(_("{person}: {answer}", person=esc(name),
+                             answer=label(ANSWER_LABEL, a)) for name, a in answers)
         lines.append(f"• {esc(member)} — {people}")
     if report.unanswered:
-        lines.append(f"<b>Not answered yet ({len(report.unanswered)})</b>: "
-                     + ", ".join(esc(m) for m in report.unanswered))
+        lines.append(_("<b>Not answered yet ({count})</b>: {members}",
+                       count=len(report.unanswered),
+                       members=", ".join(esc(m) for m in report.unanswered)))
     await reply_long(update, context, lines)
 
 
@@ -154,15 +171,16 @@ def parse_new_meeting(text: str) -> dict:
     """`<start>[ - <end>] <zone> | <title> | <location> | <audience>[ | <agenda>]` -> the fields
     of add_meeting. The end is `HH:MM` (the same day) or `YYYY-MM-DD HH:MM`."""
     if not text:
-        raise parsing.BadInput("The meeting's details are missing.")
+        raise parsing.BadInput(_("The meeting's details are missing."))
     parts = [part.strip() for part in text.split("|")]
     if len(parts) not in (MEETING_FIELDS, MEETING_FIELDS + 1):
-        raise parsing.BadInput(f"I need {MEETING_FIELDS} fields separated by “|” (a fifth for "
-                               f"the agenda) and found {len(parts)}.")
+        raise parsing.BadInput(_("I need {count} fields separated by “|” (a fifth for the "
+                                 "agenda) and found {found}.", count=MEETING_FIELDS,
+                                 found=len(parts)))
     when, title, location, audience = parts[:MEETING_FIELDS]
     written = parsing.span(when)
     if not written.rest:
-        raise parsing.BadInput("After the time, give the time zone, e.g. Europe/Brussels.")
+        raise parsing.BadInput(_("After the time, give the time zone, e.g. Europe/Brussels."))
     zone = parsing.zone(written.rest)
     starts_at = parsing.in_zone(written.start_day, written.start, zone)
     agenda = parts[MEETING_FIELDS] if len(parts) > MEETING_FIELDS else ""
@@ -176,15 +194,16 @@ def parse_new_meeting(text: str) -> dict:
     )
 
 
-def scheduled_text(verb: str, scheduled: Scheduled, viewer: Viewer) -> str:
-    """The meeting as added or moved, with a warning for each overlapping meeting."""
-    lines = [f"{verb}:\n{meeting_line(scheduled.meeting, viewer)}"]
-    lines += [f"⚠️ Warning: this overlaps <b>#{other.id}</b> {esc(other.title)} "
-              f"({when(other, viewer)}), which has the same audience." for other in
-              scheduled.overlaps[:OVERLAPS_SHOWN]]
+def scheduled_text(head: str, scheduled: Scheduled, viewer: Viewer) -> str:
+    """The meeting as added or moved (`head`: SCHEDULED or MOVED, with a `{meeting}`
+    placeholder), with a warning for each overlapping meeting."""
+    lines = [_(head, meeting=meeting_line(scheduled.meeting, viewer))]
+    lines += [_("⚠️ Warning: this overlaps <b>#{number}</b> {title} ({when}), which has the "
+                "same audience.", number=other.id, title=esc(other.title),
+                when=when(other, viewer)) for other in scheduled.overlaps[:OVERLAPS_SHOWN]]
     if len(scheduled.overlaps) > OVERLAPS_SHOWN:
-        lines.append(f"⚠️ It overlaps {len(scheduled.overlaps)} meetings with the same "
-                     "audience in all; see /meetings.")
+        lines.append(_("⚠️ It overlaps {count} meetings with the same audience in all; see "
+                       "/meetings.", count=len(scheduled.overlaps)))
     return "\n".join(lines)
 
 
@@ -192,7 +211,7 @@ async def create_meeting(update: Update, context: BotContext, viewer: Viewer,
                          fields: dict) -> None:
     """Schedule the meeting and confirm it (shared by the command and the guided form)."""
     scheduled = await ops.add_meeting(context.services, viewer, **fields)
-    await reply(update, scheduled_text("Scheduled", scheduled, viewer))
+    await reply(update, scheduled_text(SCHEDULED, scheduled, viewer))
 
 
 async def add_meeting(update: Update, context: BotContext, viewer: Viewer) -> None:
@@ -204,22 +223,22 @@ async def move_meeting(update: Update, context: BotContext, viewer: Viewer) -> N
     """Move a meeting to a new start (in the meeting's own time zone), keeping its length."""
     args = context.args or []
     if len(args) != 3:
-        raise parsing.BadInput("I need the meeting number, the new date and the new time.")
+        raise parsing.BadInput(_("I need the meeting number, the new date and the new time."))
     scheduled = await ops.move_meeting(context.services, viewer,
                                        parsing.number(args[0], "meeting"), args[1], args[2])
-    await reply(update, scheduled_text("Moved", scheduled, viewer))
+    await reply(update, scheduled_text(MOVED, scheduled, viewer))
 
 
 async def cancel_meeting(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Ask for confirmation before cancelling a meeting."""
-    meeting_id = _meeting_id(context, "Tell me which meeting to cancel.")
+    meeting_id = _meeting_id(context, N_("Tell me which meeting to cancel."))
     meeting = await ops.get_meeting(context.services, meeting_id)
     buttons = InlineKeyboardMarkup([[
-        InlineKeyboardButton("Yes, cancel it", callback_data=f"cxm:{meeting_id}"),
-        InlineKeyboardButton("No, keep it", callback_data="cxm:no"),
+        InlineKeyboardButton(_("Yes, cancel it"), callback_data=f"cxm:{meeting_id}"),
+        InlineKeyboardButton(_("No, keep it"), callback_data="cxm:no"),
     ]])
-    await reply(update, f"Cancel this meeting? Everyone invited will be told.\n"
-                        f"{meeting_line(meeting, viewer)}", reply_markup=buttons)
+    await reply(update, _("Cancel this meeting? Everyone invited will be told.\n{meeting}",
+                          meeting=meeting_line(meeting, viewer)), reply_markup=buttons)
 
 
 async def confirm_cancel(update: Update, context: BotContext, viewer: Viewer) -> None:
@@ -228,10 +247,10 @@ async def confirm_cancel(update: Update, context: BotContext, viewer: Viewer) ->
     choice = context.match.group(1)
     if not choice.isdigit():
         await query.answer()
-        await query.edit_message_text("Nothing was cancelled.")
+        await query.edit_message_text(_("Nothing was cancelled."))
         return
     meeting = await ops.cancel_meeting(context.services, viewer, int(choice))
-    await query.answer("Cancelled.")
-    await query.edit_message_text(
-        f"Cancelled #{meeting.id} {esc(meeting.title)} "
-        f"({short_moment(meeting.starts_at, meeting.timezone)}).")
+    await query.answer(_("Cancelled."))
+    await query.edit_message_text(_(
+        "Cancelled #{number} {title} ({when}).", number=meeting.id, title=esc(meeting.title),
+        when=short_moment(meeting.starts_at, meeting.timezone, current())))

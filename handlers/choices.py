@@ -15,6 +15,8 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.i18n import N_, _
+from bot.parsing import either
 from handlers.common import edit, esc, reply
 from handlers.context import BotContext
 from storage.members import Unclear
@@ -22,7 +24,7 @@ from storage.people import Viewer
 
 PICKS = "picks"
 KEPT = 20
-EXPIRED = "This choice has expired; please send the command again."
+EXPIRED = N_("This choice has expired; please send the command again.")
 
 # Runs a command with its checked fields ("code" is the member's code or name).
 Run = Callable[[Update, BotContext, Viewer, dict[str, Any]], Awaitable[None]]
@@ -50,7 +52,9 @@ async def offer(update: Update, context: BotContext, command: str, fields: dict[
     buttons = [[InlineKeyboardButton(f"{m.name} ({m.code})"[:60],
                                      callback_data=f"{prefix(command)}:{token}:{m.code}")]
                for m in unclear.candidates]
-    await reply(update, esc(unclear), reply_markup=InlineKeyboardMarkup(buttons))
+    question = _("Did you mean {candidates}?", candidates=either(
+        tuple(f"{m.name} ({m.code})" for m in unclear.candidates), most=len(buttons)))
+    await reply(update, esc(question), reply_markup=InlineKeyboardMarkup(buttons))
 
 
 async def offering(update: Update, context: BotContext, viewer: Viewer, command: str,
@@ -74,7 +78,7 @@ def chooser(command: str, run: Run) -> Callable[[Update, BotContext, Viewer],
         pending = kept.get(parsed.group(1)) if parsed else None
         if pending is None or pending["command"] != command \
                 or parsed.group(2) not in pending["codes"]:
-            await query.answer(EXPIRED, show_alert=True)
+            await query.answer(_(EXPIRED), show_alert=True)
             return
         del kept[parsed.group(1)]  # one press: pressing again does not repeat the change
         await edit(query, None, None)  # the question's buttons go

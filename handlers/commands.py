@@ -13,11 +13,12 @@ from typing import Any
 
 from telegram import BotCommand, Update
 
+from bot.i18n import N_, _
 from storage.people import Viewer
 
 EVERYONE, LINKED, ADMIN = "everyone", "linked", "admin"
-ROLE_TITLES = {EVERYONE: "For everyone", LINKED: "For linked contacts",
-               ADMIN: "For administrators"}
+ROLE_TITLES = {EVERYONE: N_("For everyone"), LINKED: N_("For linked contacts"),
+               ADMIN: N_("For administrators")}  # shown through _()
 
 # A guarded callback: the update, the context and who is asking (loaded once by the guard).
 Guarded = Callable[[Update, Any, Viewer], Awaitable[object]]
@@ -60,7 +61,7 @@ class Form:
 class Command(Access):
     """One row of the registry."""
 
-    summary: str = ""
+    summary: str = ""  # marked with N_ in the registry, shown through _()
     callback: Guarded | None = None
     form: Form | None = field(default=None, compare=False)  # asked when sent without arguments
     with_args: bool = False  # of two rows with one name, this one takes the arguments
@@ -101,9 +102,10 @@ def commands_for(commands: tuple[Command, ...], viewer: Viewer) -> list[Command]
 
 
 def menu(commands: tuple[Command, ...], roles: set[str]) -> list[BotCommand]:
-    """The command menu for a set of roles (each command once, in registry order)."""
+    """The command menu for a set of roles (each command once, in registry order), its
+    summaries in the current language."""
     seen: dict[str, BotCommand] = {}
     for entry in commands:
         if entry.role in roles and entry.name not in seen:
-            seen[entry.name] = BotCommand(entry.name, entry.summary[:256])
+            seen[entry.name] = BotCommand(entry.name, _(entry.summary)[:256])
     return list(seen.values())

@@ -11,6 +11,7 @@ from html import escape
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
+from bot.i18n import N_, _
 from handlers.context import BotContext
 from storage.people import Viewer
 
@@ -35,13 +36,15 @@ async def on_error(update: object, context: BotContext) -> None:
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_message is not None:
         try:
-            await update.effective_message.reply_text(
-                "Sorry, something went wrong on our side and nothing was changed. "
-                "Please try again in a moment; if it keeps failing, tell the support structure."
-            )
+            await update.effective_message.reply_text(_(FAILED))
         except Exception:  # the error may be that we cannot reach Telegram at all
             log.warning("could not tell the user about the error", exc_info=True)
 
+
+FAILED = N_(
+    "Sorry, something went wrong on our side and nothing was changed. "
+    "Please try again in a moment; if it keeps failing, tell the support structure."
+)
 
 # Telegram refuses messages over 4096 characters; leave room for the page footer and markup.
 PAGE_LIMIT = 3500
@@ -90,12 +93,12 @@ def page_buttons(token: str, page: int, total: int,
         return None
     row = []
     if page > 0:
-        row.append(InlineKeyboardButton("◀ Previous",
+        row.append(InlineKeyboardButton(_("◀ Previous"),
                                         callback_data=owned(f"pg:{token}:{page - 1}", owner)))
     row.append(InlineKeyboardButton(f"{page + 1} / {total}",
                                     callback_data=owned(f"pg:{token}:{page}", owner)))
     if page < total - 1:
-        row.append(InlineKeyboardButton("Next ▶",
+        row.append(InlineKeyboardButton(_("Next ▶"),
                                         callback_data=owned(f"pg:{token}:{page + 1}", owner)))
     return InlineKeyboardMarkup([row])
 
@@ -195,13 +198,13 @@ async def turn_page(update: Update, context: BotContext, viewer: Viewer) -> None
     else:
         text, count = "", 0
     if page >= count or not text:
-        await query.answer(EXPIRED)
+        await query.answer(_(EXPIRED))
         return
     await query.answer()
     await edit(query, text, page_buttons(token, page, count, owner))
 
 
-EXPIRED = "This list has expired; please send the command again."
+EXPIRED = N_("This list has expired; please send the command again.")
 
 
 async def edit(query: CallbackQuery, text: str | None, markup: InlineKeyboardMarkup | None

@@ -1,28 +1,48 @@
-"""How meetings, members and action items read in replies (HTML, user text escaped)."""
+"""How meetings, members and action items read in replies (HTML, user text escaped), in the
+reader's language (`bot.i18n.current()`, set by the guard) with dates written its way."""
 
 from __future__ import annotations
 
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from bot.dates import short_day, short_moment, was_due
+from babel.dates import format_date
+
+from bot.dates import locale_for, short_day, short_moment
+from bot.i18n import N_, _, current, n_
 from handlers.common import esc
 from storage.actions import ActionView
 from storage.models import Meeting, MeetingStatus, Member
 from storage.people import Viewer
 
-AUDIENCE_LABEL = {"all": "all Friends", "steering": "steering group", "troika": "troika"}
+# Shown through _() (these keys are also the values commands and buttons carry).
+AUDIENCE_LABEL = {"all": N_("all Friends"), "steering": N_("steering group"),
+                  "troika": N_("troika")}
+ANSWER_LABEL = {"yes": N_("I will attend"), "no": N_("I will not attend"),
+                "maybe": N_("Not sure")}
+STATUS_LABEL = {"open": N_("open"), "in_progress": N_("in progress"), "done": N_("done"),
+                "cancelled": N_("cancelled")}
+
+
+# (this year, another year)
+DUE_DAY_PATTERNS = {"en": ("EEEE d MMMM", "EEEE d MMMM y"),
+                    "es": ("EEEE d 'de' MMMM", "EEEE d 'de' MMMM 'de' y")}
+
+
+def label(labels: dict[str, str], key: str) -> str:
+    """A value's label in the reader's language (an unknown value as it is, escaped)."""
+    return _(labels[key]) if key in labels else esc(key)
 
 
 def when(meeting: Meeting, viewer: Viewer) -> str:
     """Start and end in the meeting's zone, and in the reader's when that differs."""
-    zone = meeting.timezone
-    text = (f"{short_moment(meeting.starts_at, zone, viewer.language)} –"
-            f"{_end(meeting, zone, viewer.language)} ({esc(zone)})")
+    zone, language = meeting.timezone, current()
+    text = (f"{short_moment(meeting.starts_at, zone, language)} –"
+            f"{_end(meeting, zone, language)} ({esc(zone)})")
     if viewer.is_linked and viewer.timezone != zone:
-        mine = short_moment(meeting.starts_at, viewer.timezone, viewer.language)
-        text += (f"; your time {mine} –"
-                 f"{_end(meeting, viewer.timezone, viewer.language)} ({esc(viewer.timezone)})")
+        mine = (f"{short_moment(meeting.starts_at, viewer.timezone, language)} –"
+                f"{_end(meeting, viewer.timezone, language)} ({esc(viewer.timezone)})")
+        text = _("{meeting_time}; your time {your_time}", meeting_time=text, your_time=mine)
     return text
 
 
@@ -35,43 +55,54 @@ def _end(meeting: Meeting, zone: str, language: str) -> str:
 
 def status_mark(meeting: Meeting) -> str:
     if meeting.status == MeetingStatus.CANCELLED:
-        return " <b>CANCELLED</b>"
+        return " " + _("<b>CANCELLED</b>")
     if meeting.status == MeetingStatus.MOVED:
-        return " <i>(moved)</i>"
+        return " " + _("<i>(moved)</i>")
     return ""
 
 
 def meeting_line(meeting: Meeting, viewer: Viewer) -> str:
+    place = esc(meeting.location) if meeting.location else _("place to be announced")
     return (f"<b>#{meeting.id}</b> {esc(meeting.title)}{status_mark(meeting)}\n"
-            f"  {when(meeting, viewer)}\n  {esc(meeting.location or 'place to be announced')}"
-            f" · {AUDIENCE_LABEL.get(meeting.audience, esc(meeting.audience))}")
+            f"  {when(meeting, viewer)}\n  {place} · {label(AUDIENCE_LABEL, meeting.audience)}")
 
 
 def meeting_details(meeting: Meeting, viewer: Viewer, answer: str | None) -> str:
     lines = [
         f"<b>{esc(meeting.title)}</b>{status_mark(meeting)}",
-        f"When: {when(meeting, viewer)}",
-        f"Where: {esc(meeting.location or 'to be announced')}",
-        f"For: {AUDIENCE_LABEL.get(meeting.audience, esc(meeting.audience))}",
+        _("When: {when}", when=when(meeting, viewer)),
+        _("Where: {place}", place=esc(meeting.location)) if meeting.location
+        else _("Where: to be announced"),
+        _("For: {audience}", audience=label(AUDIENCE_LABEL, meeting.audience)),
     ]
     if meeting.agenda:
-        lines.append(f"Agenda: {esc(meeting.agenda)}")
+        lines.append(_("Agenda: {agenda}", agenda=esc(meeting.agenda)))
     if answer:
-        lines.append(f"Your answer: <b>{ANSWER_LABEL.get(answer, esc(answer))}</b>")
-    lines.append(f"Meeting number {meeting.id}; the calendar file follows.")
+        lines.append(_("Your answer: <b>{answer}</b>", answer=label(ANSWER_LABEL, answer)))
+    lines.append(_("Meeting number {number}; the calendar file follows.", number=meeting.id))
     return "\n".join(lines)
-
-
-ANSWER_LABEL = {"yes": "I will attend", "no": "I will not attend", "maybe": "Not sure"}
 
 
 def member_name(member: Member) -> str:
     return f"{esc(member.name)} ({esc(member.code)})"
 
 
-def action_line(row: ActionView, today: date, language: str = "en") -> str:
-    status = row.status.replace("_", " ")
-    head = f"<b>#{row.id}</b> {esc(row.title)} — {esc(row.member_name)} ({esc(row.member_code)})"
+def action_line(row: ActionView, today: date, language: str | None = None) -> str:
+    """One action item; dates in `language` (the reader's, by default)."""
+    language = language or current()
+    status = label(STATUS_LABEL, row.status)
+    item = f"<b>#{row.id}</b> {esc(row.title)} — {esc(row.member_name)} ({esc(row.member_code)})"
     if row.overdue(today):
-        return f"{head}, {status}, <b>OVERDUE</b>: {was_due(row.due_date, today, language)}"
-    return f"{head}, due {short_day(row.due_date, language)}, {status}"
+        days = (today - row.due_date).days
+        return n_("{item}, {status}, <b>OVERDUE</b>: was due on {day} ({count} day ago)",
+                  "{item}, {status}, <b>OVERDUE</b>: was due on {day} ({count} days ago)",
+                  days, item=item, status=status, day=_due_day(row.due_date, today, language))
+    return _("{item}, due {day}, {status}", item=item, day=short_day(row.due_date, language),
+             status=status)
+
+
+def _due_day(due: date, today: date, language: str) -> str:
+    """'Friday 29 June' ('vendredi 29 juin', 'viernes 29 de junio'), with the year when it is
+    not this year's."""
+    pattern = DUE_DAY_PATTERNS.get(language, DUE_DAY_PATTERNS["en"])[due.year != today.year]
+    return format_date(due, pattern, locale=locale_for(language))

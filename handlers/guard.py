@@ -53,6 +53,14 @@ def speak_to(update: Update, viewer: Viewer) -> None:
                                 user.language_code if user else None))
 
 
+async def speak_to_sender(update: Update, context: BotContext) -> Viewer:
+    """For handlers the guard does not wrap (a form's answers, unknown commands, stale
+    buttons): load who is writing and answer in their language."""
+    viewer = await viewer_of(update, context)
+    speak_to(update, viewer)
+    return viewer
+
+
 async def allowed(update: Update, context: BotContext, viewer: Viewer, access: Access) -> bool:
     """Whether the viewer may use this here; if not, they were told why (and refusals logged)."""
     if access.role == ADMIN and not viewer.is_admin:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.i18n import N_, _, n_
 from bot.mail.digest import WOULD_QUEUE
 from bot.mail.operator import summary_lines
 from bot.ops import mail
@@ -21,8 +22,9 @@ RETRY_FAILURES = "outbox:retry"
 DIGEST_BUTTON = "dig"
 DIGEST_DATA = re.compile(r"^dig:(send|no):([0-9]{1,9})$")
 PENDING, SENT, CANCELLED = "pending", "sent", "cancelled"
-USED = {SENT: "This digest was already queued; nothing more was sent.",
-        CANCELLED: "This digest was cancelled; nothing was queued. Send /digest to ask again."}
+USED = {SENT: N_("This digest was already queued; nothing more was sent."),
+        CANCELLED: N_("This digest was cancelled; nothing was queued. Send /digest to ask "
+                      "again.")}
 ASK_LIFETIME = timedelta(minutes=30)
 KEPT_ASKS = 5
 TELEGRAM_LIMIT = 3900  # under Telegram's 4096 characters, with room for markup
@@ -35,18 +37,20 @@ async def digest_command(update: Update, context: BotContext, viewer: Viewer) ->
         await reply(update, _preview_text(await mail.preview_digest(context.services, viewer)))
         return
     if args:
-        raise BadInput(f"/digest takes nothing or “preview”, not “{quote(' '.join(args))}”.")
+        raise BadInput(_("/digest takes nothing or “preview”, not “{text}”.",
+                         text=quote(" ".join(args))))
     plan = await mail.digest_plan(context.services, viewer)
     count = plan.count(WOULD_QUEUE)
     if not count:
-        await reply(update, f"There is no digest to send now ({esc(plan.summary())}).")
+        await reply(update, _("There is no digest to send now ({summary}).",
+                              summary=esc(plan.summary())))
         return
     token = _ask_once(context)
     buttons = InlineKeyboardMarkup([[
-        InlineKeyboardButton("Send", callback_data=f"{DIGEST_BUTTON}:send:{token}"),
-        InlineKeyboardButton("Cancel", callback_data=f"{DIGEST_BUTTON}:no:{token}"),
+        InlineKeyboardButton(_("Send"), callback_data=f"{DIGEST_BUTTON}:send:{token}"),
+        InlineKeyboardButton(_("Cancel"), callback_data=f"{DIGEST_BUTTON}:no:{token}"),
     ]])
-    question = "1 recipient; send now?" if count == 1 else f"{count} recipients; send now?"
+    question = n_("1 recipient; send now?", "{count} recipients; send now?", count)
     if count < len(plan.entries):  # say who else would get nothing, and why
         question += f"\n{esc(plan.summary())}"
     await reply(update, question, reply_markup=buttons)
@@ -70,16 +74,16 @@ async def confirm_digest(update: Update, context: BotContext, viewer: Viewer) ->
     found = DIGEST_DATA.match(query.data or "")
     ask = context.user_data.get("digest_asks", {}).get(found[2]) if found else None
     if ask is None or context.services.now() - ask["at"] > ASK_LIFETIME:
-        await query.answer("This confirmation has expired; send /digest again.",
+        await query.answer(_("This confirmation has expired; send /digest again."),
                            show_alert=True)
         return
     if ask["state"] != PENDING:
-        await query.answer(USED[ask["state"]], show_alert=True)
+        await query.answer(_(USED[ask["state"]]), show_alert=True)
         return
     if found[1] == "no":
         ask["state"] = CANCELLED
-        await query.answer("Cancelled.")
-        await query.edit_message_text("Cancelled: no digest was queued.")
+        await query.answer(_("Cancelled."))
+        await query.edit_message_text(_("Cancelled: no digest was queued."))
         return
     ask["state"] = SENT  # before any await: a second press finds it used
     try:
@@ -87,21 +91,23 @@ async def confirm_digest(update: Update, context: BotContext, viewer: Viewer) ->
     except BaseException:
         ask["state"] = PENDING  # nothing was queued: the button may be pressed again
         raise
-    await query.answer("Queued.")
-    await query.edit_message_text(f"Digest: {esc(report.summary())}. The delivery worker "
-                                  "sends them within a minute; see /outbox.")
+    await query.answer(_("Queued."))
+    await query.edit_message_text(_("Digest: {summary}. The delivery worker sends them within "
+                                    "a minute; see /outbox.", summary=esc(report.summary())))
 
 
 def _preview_text(preview: DigestPreview) -> str:
     entry = preview.entry
     if preview.sent_to is None:
-        text = entry.text[:TELEGRAM_LIMIT - 200] if entry else "(nobody has one)"
-        return (f"Preview (your account is not linked to an email, so here is "
-                f"{esc(entry.name if entry else '-')}'s digest):\n\n"
-                f"<pre>{esc(text)}</pre>\n\n{esc(preview.summary)}")
+        text = entry.text[:TELEGRAM_LIMIT - 200] if entry else _("(nobody has one)")
+        return _("Preview (your account is not linked to an email, so here is {name}'s "
+                 "digest):\n\n<pre>{text}</pre>\n\n{summary}",
+                 name=esc(entry.name if entry else "-"), text=esc(text),
+                 summary=esc(preview.summary))
     subject = entry.subject if entry else ""
-    return (f"A preview of the digest went to {esc(preview.sent_to)} only "
-            f"({esc(subject)}).\nA real run now: {esc(preview.summary)}.")
+    return _("A preview of the digest went to {email} only ({subject}).\nA real run now: "
+             "{summary}.", email=esc(preview.sent_to), subject=esc(subject),
+             summary=esc(preview.summary))
 
 
 def _chunks(lines: list[str]) -> list[str]:
@@ -124,7 +130,7 @@ async def outbox_command(update: Update, context: BotContext, viewer: Viewer) ->
     markup = None
     if summary.failures:
         markup = InlineKeyboardMarkup(
-            [[InlineKeyboardButton("Retry failures", callback_data=RETRY_FAILURES)]]
+            [[InlineKeyboardButton(_("Retry failures"), callback_data=RETRY_FAILURES)]]
         )
     await reply(update, chunks[-1], reply_markup=markup)
 
@@ -133,6 +139,8 @@ async def retry_failures(update: Update, context: BotContext, viewer: Viewer) ->
     """Put every failed message back in the queue."""
     count = await mail.retry_failures(context.services, viewer)
     query = update.callback_query
-    await query.answer(f"{count} message(s) queued again.")
+    await query.answer(n_("1 message queued again.", "{count} messages queued again.", count))
     await query.edit_message_reply_markup(reply_markup=None)
-    await reply(update, f"{count} failed message(s) are queued again; /outbox shows progress.")
+    await reply(update, n_("1 failed message is queued again; /outbox shows progress.",
+                           "{count} failed messages are queued again; /outbox shows progress.",
+                           count))

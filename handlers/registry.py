@@ -20,6 +20,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.i18n import N_, _
 from handlers import (
     actions,
     admin,
@@ -36,90 +37,90 @@ from handlers import settings as preferences
 from handlers.commands import ADMIN, EVERYONE, LINKED, Access, Button, Command
 from handlers.common import on_error, reply, turn_page
 from handlers.context import BotContext
-from handlers.guard import guarded
+from handlers.guard import guarded, speak_to_sender
 
 C = Command
 COMMANDS: tuple[Command, ...] = (
     # For everyone
-    C("start", EVERYONE, summary="welcome and what to do first", example="/start",
+    C("start", EVERYONE, summary=N_("welcome and what to do first"), example="/start",
       callback=basic.start, private=True),
-    C("help", EVERYONE, summary="the commands you may use", example="/help",
+    C("help", EVERYONE, summary=N_("the commands you may use"), example="/help",
       callback=basic.help_command),
-    C("next", EVERYONE, summary="the next meeting", example="/next",
+    C("next", EVERYONE, summary=N_("the next meeting"), example="/next",
       callback=calendar.next_meeting),
-    C("meetings", EVERYONE, summary="upcoming meetings", example="/meetings",
+    C("meetings", EVERYONE, summary=N_("upcoming meetings"), example="/meetings",
       callback=calendar.list_meetings),
     C("meeting", EVERYONE, "/meeting <id>", "/meeting 3",
-      summary="one meeting with its calendar file", callback=calendar.show_meeting),
+      summary=N_("one meeting with its calendar file"), callback=calendar.show_meeting),
     C("members", EVERYONE, "/members [region]", "/members African",
-      summary="members by UN regional group", callback=membership.list_members),
-    C("steering", EVERYONE, summary="the steering group by region", example="/steering",
+      summary=N_("members by UN regional group"), callback=membership.list_members),
+    C("steering", EVERYONE, summary=N_("the steering group by region"), example="/steering",
       callback=membership.show_steering),
-    C("troika", EVERYONE, summary="past, present and future chair", example="/troika",
+    C("troika", EVERYONE, summary=N_("past, present and future chair"), example="/troika",
       callback=membership.show_troika),
     C("link", EVERYONE, "/link <email>", "/link ana.garcia@example.org",
-      summary="link your account: a code goes to your email", callback=linking.link,
+      summary=N_("link your account: a code goes to your email"), callback=linking.link,
       private=True),
     C("verify", EVERYONE, "/verify <6-digit code>", "/verify 123456",
-      summary="finish linking with the emailed code", callback=linking.verify, private=True),
+      summary=N_("finish linking with the emailed code"), callback=linking.verify, private=True),
     # For linked contacts (and administrators)
-    C("whoami", LINKED, summary="your contact record and roles", example="/whoami",
+    C("whoami", LINKED, summary=N_("your contact record and roles"), example="/whoami",
       callback=membership.whoami),
     C("focal", LINKED, "/focal <code or name>", "/focal Mexico",
-      summary="a member's focal point", callback=membership.focal),
+      summary=N_("a member's focal point"), callback=membership.focal),
     C("actions", LINKED, "/actions [open|overdue|mine|all|<code or name>]", "/actions overdue",
-      summary="action items: open, overdue, mine or a member", callback=actions.list_actions),
+      summary=N_("action items: open, overdue, mine or a member"), callback=actions.list_actions),
     C("action", LINKED, "/action <id>", "/action 2",
-      summary="one action item with its history", callback=actions.show_action),
+      summary=N_("one action item with its history"), callback=actions.show_action),
     C("done", LINKED, "/done <id> [note]", "/done 2 report sent",
-      summary="mark an action item done", callback=actions.done),
+      summary=N_("mark an action item done"), callback=actions.done),
     C("note", LINKED, "/note <id> <text>", "/note 2 draft circulated",
-      summary="add a note to an action item", callback=actions.note),
+      summary=N_("add a note to an action item"), callback=actions.note),
     C("settings", LINKED, "/settings [digest|reminders|timezone|language|calendar] <value>",
-      "/settings", summary="digest, reminders, time zone, language, calendar link",
+      "/settings", summary=N_("digest, reminders, time zone, language, calendar link"),
       callback=preferences.settings),
     # For administrators
     C("addmember", ADMIN, "/addmember <code> <name>", "/addmember GH Ghana",
-      summary="add a member", callback=membership.add_member, form=forms.NEW_MEMBER),
+      summary=N_("add a member"), callback=membership.add_member, form=forms.NEW_MEMBER),
     C("removemember", ADMIN, "/removemember <code or name>", "/removemember GH",
-      summary="remove a member (history kept)", callback=membership.remove_member),
+      summary=N_("remove a member (history kept)"), callback=membership.remove_member),
     C("setfocal", ADMIN, "/setfocal <code or name> <email> <full name> [telegram id]",
       "/setfocal GH kofi.mensah@example.org Kofi Mensah",
-      summary="set a member's focal point", callback=membership.set_focal, form=forms.FOCAL),
+      summary=N_("set a member's focal point"), callback=membership.set_focal, form=forms.FOCAL),
     C("steering", ADMIN, "/steering add|remove <code or name>", "/steering add GH",
-      summary="change the steering group", callback=membership.change_steering,
+      summary=N_("change the steering group"), callback=membership.change_steering,
       with_args=True),
     C("troika", ADMIN, "/troika <past|present|future> <code or name>", "/troika future PH",
-      summary="set a troika seat", callback=membership.set_troika, with_args=True),
+      summary=N_("set a troika seat"), callback=membership.set_troika, with_args=True),
     C("addmeeting", ADMIN,
       "/addmeeting <YYYY-MM-DD HH:MM> [- [YYYY-MM-DD] HH:MM] <zone or city> | <title> | "
       "<location> | <all|steering|troika> [| <agenda>]",
       "/addmeeting 2007-07-09 09:00 - 2007-07-11 18:00 Europe/Brussels | Global Forum | "
       "Brussels | all",
-      summary="schedule a meeting (two hours unless an end is given)",
+      summary=N_("schedule a meeting (two hours unless an end is given)"),
       callback=calendar.add_meeting, form=forms.NEW_MEETING),
     C("movemeeting", ADMIN, "/movemeeting <id> <YYYY-MM-DD HH:MM>",
-      "/movemeeting 4 2007-10-03 10:00", summary="move a meeting",
+      "/movemeeting 4 2007-10-03 10:00", summary=N_("move a meeting"),
       callback=calendar.move_meeting),
     C("cancelmeeting", ADMIN, "/cancelmeeting <id>", "/cancelmeeting 4",
-      summary="cancel a meeting", callback=calendar.cancel_meeting),
+      summary=N_("cancel a meeting"), callback=calendar.cancel_meeting),
     C("addaction", ADMIN, "/addaction <code or name> <YYYY-MM-DD> <title>",
       "/addaction FI 2007-12-31 Pilot on measuring impacts",
-      summary="add an action item (a past due date makes it overdue at once)",
+      summary=N_("add an action item (a past due date makes it overdue at once)"),
       callback=actions.add_action, form=forms.NEW_ACTION),
     C("admin", ADMIN, "/admin add|remove <telegram id>", "/admin add 123456789",
-      summary="add or remove an administrator", callback=admin.admin),
-    C("admins", ADMIN, summary="list administrators", example="/admins",
+      summary=N_("add or remove an administrator"), callback=admin.admin),
+    C("admins", ADMIN, summary=N_("list administrators"), example="/admins",
       callback=admin.admins),
     C("attendance", ADMIN, "/attendance <id>", "/attendance 3",
-      summary="who answered for a meeting", callback=calendar.attendance),
+      summary=N_("who answered for a meeting"), callback=calendar.attendance),
     C("digest", ADMIN, "/digest [preview]", "/digest preview",
-      summary="send the digest now (after a confirmation), or preview it to yourself",
+      summary=N_("send the digest now (after a confirmation), or preview it to yourself"),
       callback=mail_admin.digest_command),
-    C("outbox", ADMIN, summary="mail delivered, pending and failed", example="/outbox",
+    C("outbox", ADMIN, summary=N_("mail delivered, pending and failed"), example="/outbox",
       callback=mail_admin.outbox_command),
     C("audit", ADMIN, "/audit [n]", "/audit 10",
-      summary="the latest changes", callback=admin.audit_log),
+      summary=N_("the latest changes"), callback=admin.audit_log),
 )
 
 BY_NAME = {(c.name, c.with_args): c for c in COMMANDS}
@@ -157,8 +158,8 @@ BUTTONS: tuple[Button, ...] = (
           ("addaction", False, actions.create_action),
       )),
 )
-NOT_YOURS = "This button is for the person who asked."
-NOT_VALID = "This button is no longer valid."
+NOT_YOURS = N_("This button is for the person who asked.")
+NOT_VALID = N_("This button is no longer valid.")
 
 
 def command_handler(name: str):
@@ -177,12 +178,14 @@ def command_handler(name: str):
 
 async def nothing_to_cancel(update: Update, context: BotContext) -> None:
     """Answer /cancel outside a form."""
-    await reply(update, "There is nothing to cancel.")
+    await speak_to_sender(update, context)
+    await reply(update, _("There is nothing to cancel."))
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     """Answer a command the bot does not know."""
-    await reply(update, "I do not know that command. See /help for the ones you may use.")
+    await speak_to_sender(update, context)
+    await reply(update, _("I do not know that command. See /help for the ones you may use."))
 
 
 class EmptyButtonHandler(CallbackQueryHandler):
@@ -195,7 +198,8 @@ class EmptyButtonHandler(CallbackQueryHandler):
 
 async def invalid_button(update: Update, context: BotContext) -> None:
     """Answer a button whose data no row accepts (forged, or from an older version)."""
-    await update.callback_query.answer(NOT_VALID, show_alert=True)
+    await speak_to_sender(update, context)
+    await update.callback_query.answer(_(NOT_VALID), show_alert=True)
     raise ApplicationHandlerStop
 
 
@@ -210,7 +214,8 @@ def button_handler(button: Button) -> CallbackQueryHandler:
     async def handle(update: Update, context: BotContext) -> object:
         owner = context.match.groupdict().get("owner")
         if owner is not None and int(owner) != update.effective_user.id:
-            await update.callback_query.answer(NOT_YOURS, show_alert=True)
+            await speak_to_sender(update, context)
+            await update.callback_query.answer(_(NOT_YOURS), show_alert=True)
             return None
         return await callback(update, context)
 

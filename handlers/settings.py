@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import names, parsing
+from bot import i18n, names, parsing
+from bot.i18n import N_, _
 from bot.ops import feeds
 from bot.ops import people as ops
 from handlers.common import esc, reply
@@ -13,12 +14,15 @@ from storage.models import DigestFrequency, Person
 from storage.people import LANGUAGES, Viewer
 
 RENEW_BUTTON = "cal:renew"
-RENEWED = "Your calendar link is renewed: the old one no longer works."
+RENEWED = N_("Your calendar link is renewed: the old one no longer works.")
 # Real IANA zones (tests/test_buttons.py presses each); the buttons show their city.
 ZONES = ("Europe/Brussels", "Europe/Zurich", "America/New_York", "America/Mexico_City",
          "Africa/Nairobi", "Asia/Manila", "Asia/Dhaka", "UTC")
 ZONE_CITIES = tuple(names.city(z) for z in ZONES)  # what the guided forms' buttons offer
-ALREADY = "That is already your setting."
+ALREADY = N_("That is already your setting.")
+DIGEST_LABEL = {"weekly": N_("weekly"), "daily": N_("daily"), "off": N_("off")}
+DIGEST_BUTTON = {"weekly": N_("Digest weekly"), "daily": N_("Digest daily"),
+                 "off": N_("Digest off")}
 
 
 def _mark(on: bool, label: str) -> str:
@@ -29,32 +33,37 @@ def calendar_text(links: feeds.CalendarLinks | None) -> str:
     """The feed links for /settings (nothing when FOF_PUBLIC_URL is not set)."""
     if links is None:
         return ""
-    return (
-        "\n\n<b>Calendar</b>\n"
-        f"Meetings for everyone: {esc(links.public)}\n"
-        "Your meetings and answers, to subscribe to in your calendar app (keep this address "
-        f"private): {esc(links.personal)}\n"
-        "If it leaked, renew it: <code>/settings calendar renew</code>"
-    )
+    return "\n\n" + "\n".join((
+        _("<b>Calendar</b>"),
+        _("Meetings for everyone: {link}", link=esc(links.public)),
+        _("Your meetings and answers, to subscribe to in your calendar app (keep this address "
+          "private): {link}", link=esc(links.personal)),
+        _("If it leaked, renew it: <code>/settings calendar renew</code>"),
+    ))
 
 
 def settings_view(person: Person, links: feeds.CalendarLinks | None = None
                   ) -> tuple[str, InlineKeyboardMarkup]:
-    text = (
-        "<b>Your settings</b>\n"
-        f"Email digest: {esc(person.digest)}\n"
-        f"Reminders before meetings and deadlines: {'on' if person.reminders else 'off'}\n"
-        f"Time zone: {esc(person.timezone)}\n"
-        f"Language: {esc(LANGUAGES.get(person.language, person.language))}\n\n"
-        "Tap to change. Another time zone: <code>/settings timezone Lisbon</code> (a city or "
-        "an IANA name such as <code>Europe/Lisbon</code>)"
-    ) + calendar_text(links)
+    digest = DIGEST_LABEL.get(person.digest)
+    text = "\n".join((
+        _("<b>Your settings</b>"),
+        _("Email digest: {digest}", digest=_(digest) if digest else esc(person.digest)),
+        _("Reminders before meetings and deadlines: on") if person.reminders
+        else _("Reminders before meetings and deadlines: off"),
+        _("Time zone: {zone}", zone=esc(person.timezone)),
+        _("Language: {language}",
+          language=esc(LANGUAGES.get(person.language, person.language))),
+        "",
+        _("Tap to change. Another time zone: <code>/settings timezone Lisbon</code> (a city or "
+          "an IANA name such as <code>Europe/Lisbon</code>)"),
+    )) + calendar_text(links)
     rows = [
-        [InlineKeyboardButton(_mark(person.digest == d, f"Digest {d}"),
+        [InlineKeyboardButton(_mark(person.digest == d, _(DIGEST_BUTTON[d])),
                               callback_data=f"set:digest:{d}") for d in DigestFrequency],
-        [InlineKeyboardButton(_mark(person.reminders == on, f"Reminders {label}"),
-                              callback_data=f"set:reminders:{label}")
-         for on, label in ((True, "on"), (False, "off"))],
+        [InlineKeyboardButton(_mark(person.reminders == on, label),
+                              callback_data=f"set:reminders:{value}")
+         for on, value, label in ((True, "on", _("Reminders on")),
+                                  (False, "off", _("Reminders off")))],
         [InlineKeyboardButton(_mark(person.timezone == z, names.city(z)),
                               callback_data=f"set:timezone:{z}") for z in ZONES[:4]],
         [InlineKeyboardButton(_mark(person.timezone == z, names.city(z)),
@@ -64,7 +73,8 @@ def settings_view(person: Person, links: feeds.CalendarLinks | None = None
          for code, name in LANGUAGES.items()],
     ]
     if links is not None:
-        rows.append([InlineKeyboardButton("Renew my calendar link", callback_data=RENEW_BUTTON)])
+        rows.append([InlineKeyboardButton(_("Renew my calendar link"),
+                                          callback_data=RENEW_BUTTON)])
     return text, InlineKeyboardMarkup(rows)
 
 
@@ -72,34 +82,36 @@ def parse_preference(name: str, value: str) -> tuple[str, object]:
     """A preference and its value, checked: digest, reminders, timezone or language."""
     name = name.lower()
     if name == "digest":
-        return name, parsing.choice(value, tuple(DigestFrequency), "digest frequency")
+        return name, parsing.choice(value, tuple(DigestFrequency), N_("digest frequency"))
     if name == "reminders":
-        return name, parsing.choice(value, ("on", "off"), "reminder setting") == "on"
+        return name, parsing.choice(value, ("on", "off"), N_("reminder setting")) == "on"
     if name in ("timezone", "zone"):
         return "timezone", parsing.zone(value)
     if name == "language":
         return name, parsing.language(value)
-    raise parsing.BadInput(f"“{parsing.quote(name)}” is not a setting; choose digest, "
-                           "reminders, timezone or language.")
+    raise parsing.BadInput(_("“{name}” is not a setting; choose digest, reminders, timezone "
+                             "or language.", name=parsing.quote(name)))
 
 
 async def settings(update: Update, context: BotContext, viewer: Viewer) -> None:
     """Show the settings with buttons, or change one: /settings timezone Europe/Paris."""
     if viewer.person_id is None:
-        await reply(update, "Settings belong to a contact record; link one with /link.")
+        await reply(update, _("Settings belong to a contact record; link one with /link."))
         return
     args = context.args or []
     if len(args) == 1:
-        raise parsing.BadInput("Give a setting and its value.")
+        raise parsing.BadInput(_("Give a setting and its value."))
     if args and args[0].lower() == "calendar":
         if args[1].lower() != "renew":
-            raise parsing.BadInput("Write /settings calendar renew to get a new calendar link.")
+            raise parsing.BadInput(_("Write /settings calendar renew to get a new calendar "
+                                     "link."))
         await feeds.renew_link(context.services, viewer)
-        await reply(update, RENEWED)
+        await reply(update, _(RENEWED))
         args = []
     if args:  # a value may be several words: /settings timezone new york
         person = (await ops.set_preference(context.services, viewer, *parse_preference(
             args[0], " ".join(args[1:])))).person
+        i18n.set_language(person.language)  # a new language answers in that language
     else:
         person = (await ops.contact(context.services, viewer)).person
     text, markup = settings_view(person, await feeds.calendar_links(context.services, viewer))
@@ -110,7 +122,7 @@ async def renew_calendar_button(update: Update, context: BotContext, viewer: Vie
     """Renew the personal calendar link from the button on /settings (cal:renew)."""
     query = update.callback_query
     links = await feeds.renew_link(context.services, viewer)
-    await query.answer(RENEWED, show_alert=True)
+    await query.answer(_(RENEWED), show_alert=True)
     person = (await ops.contact(context.services, viewer)).person
     text, markup = settings_view(person, links)
     await query.edit_message_text(text, reply_markup=markup)
@@ -120,14 +132,15 @@ async def settings_button(update: Update, context: BotContext, viewer: Viewer) -
     """Change a setting from a button (set:<name>:<value>)."""
     query = update.callback_query
     if viewer.person_id is None:
-        await query.answer("This button is not valid any more.", show_alert=True)
+        await query.answer(_("This button is not valid any more."), show_alert=True)
         return
     change = await ops.set_preference(context.services, viewer,
                                       *parse_preference(*context.match.groups()))
     if not change.changed:  # the option already selected: Telegram refuses an identical edit
-        await query.answer(ALREADY)
+        await query.answer(_(ALREADY))
         return
-    await query.answer("Saved.")
+    i18n.set_language(change.person.language)  # a new language answers in that language
+    await query.answer(_("Saved."))
     text, markup = settings_view(change.person,
                                  await feeds.calendar_links(context.services, viewer))
     await query.edit_message_text(text, reply_markup=markup)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.i18n import _
 from storage import audit
 from storage.audit import AuditAction
 from storage.errors import Rejected
@@ -139,7 +140,7 @@ async def get_action(session: AsyncSession, action_id: int) -> ActionDetail | No
 async def _item(session: AsyncSession, action_id: int) -> ActionItem:
     item = await session.get(ActionItem, action_id)
     if item is None:
-        raise Rejected(f"There is no action item number {action_id}.")
+        raise Rejected(_("There is no action item number {number}.", number=action_id))
     return item
 
 
@@ -150,7 +151,7 @@ async def add_action(
     member = (await session.exec(select(Member).where(
         Member.code == code.upper(), Member.active == True))).first()  # noqa: E712
     if member is None:
-        raise Rejected(f"There is no member with the code {code.upper()[:12]}.")
+        raise Rejected(_("There is no member with the code {code}.", code=code.upper()[:12]))
     item = ActionItem(title=title, member_id=member.id, due_date=due_date,
                       meeting_id=meeting_id, created_at=now, updated_at=now)
     session.add(item)
@@ -184,9 +185,9 @@ async def mark_done(
 ) -> ActionItem:
     item = await _item(session, action_id)
     if item.status == ActionStatus.DONE:
-        raise Rejected(f"Action item {action_id} is already done.")
+        raise Rejected(_("Action item {number} is already done.", number=action_id))
     if item.status == ActionStatus.CANCELLED:
-        raise Rejected(f"Action item {action_id} was cancelled.")
+        raise Rejected(_("Action item {number} was cancelled.", number=action_id))
     before = snapshot(item)
     item.status, item.done_at, item.updated_at = ActionStatus.DONE, now, now
     session.add(item)

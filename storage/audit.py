@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.i18n import _
 from storage.models import AuditEntry
 
 
@@ -27,6 +28,7 @@ class AuditAction(StrEnum):
     MEETING_ADD = "meeting.add"
     MEETING_MOVE = "meeting.move"
     MEETING_CANCEL = "meeting.cancel"
+    MEETING_ANSWER = "meeting.answer"  # an attendance answer given by a link in a mail
     ACTION_ADD = "action.add"
     ACTION_NOTE = "action.note"
     ACTION_DONE = "action.done"
@@ -142,7 +144,7 @@ def _show(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return str(value)
 
 
@@ -151,14 +153,14 @@ def describe(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str
     if before is None and after is None:
         return ""
     if before is None and after is not None and "attempted" in after:
-        return f"attempted: {after['attempted']}"
+        return _("attempted: {text}", text=after["attempted"])
     if before is None:
         shown = {k: v for k, v in (after or {}).items() if v not in (None, "", False)}
-        return "new: " + ", ".join(f"{k} {_show(v)}" for k, v in shown.items())
+        return _("new: {fields}", fields=", ".join(f"{k} {_show(v)}" for k, v in shown.items()))
     if after is None:
-        return "removed: " + ", ".join(f"{k} {_show(v)}" for k, v in before.items()
-                                       if v not in (None, "", False))
+        return _("removed: {fields}", fields=", ".join(
+            f"{k} {_show(v)}" for k, v in before.items() if v not in (None, "", False)))
     keys = [k for k in {**before, **after} if before.get(k) != after.get(k)]
     if not keys:
-        return "no change"
+        return _("no change")
     return "; ".join(f"{k}: {_show(before.get(k))} → {_show(after.get(k))}" for k in keys)

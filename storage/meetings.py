@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, or_
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.i18n import _
 from storage import audit
 from storage.audit import AuditAction
 from storage.errors import Rejected
@@ -126,10 +127,10 @@ async def add_meeting(
 ) -> Meeting:
     """A new meeting; without an end it lasts two hours."""
     if starts_at <= now:
-        raise Rejected("That time has already passed.")
+        raise Rejected(_("That time has already passed."))
     ends_at = ends_at or starts_at + DEFAULT_LENGTH
     if ends_at <= starts_at:
-        raise Rejected("A meeting must end after it starts.")
+        raise Rejected(_("A meeting must end after it starts."))
     meeting = Meeting(
         title=title, kind=kind or meeting_kind_of_audience(audience), starts_at=starts_at,
         ends_at=ends_at, timezone=timezone, location=location, agenda=agenda,
@@ -145,11 +146,11 @@ async def add_meeting(
 async def _changeable(session: AsyncSession, meeting_id: int, now: datetime) -> Meeting:
     meeting = await get_meeting(session, meeting_id)
     if meeting is None:
-        raise Rejected(f"There is no meeting number {meeting_id}.")
+        raise Rejected(_("There is no meeting number {number}.", number=meeting_id))
     if meeting.status == MeetingStatus.CANCELLED:
-        raise Rejected(f"Meeting {meeting_id} is cancelled.")
+        raise Rejected(_("Meeting {number} is cancelled.", number=meeting_id))
     if meeting.starts_at <= now:
-        raise Rejected(f"Meeting {meeting_id} has already started.")
+        raise Rejected(_("Meeting {number} has already started.", number=meeting_id))
     return meeting
 
 
@@ -160,9 +161,9 @@ async def move_meeting(
     """Move a meeting, keeping its length; the raised sequence updates everyone's calendars."""
     meeting = await _changeable(session, meeting_id, now)
     if starts_at <= now:
-        raise Rejected("That time has already passed.")
+        raise Rejected(_("That time has already passed."))
     if starts_at == meeting.starts_at:
-        raise Rejected(f"Meeting {meeting_id} already starts then.")
+        raise Rejected(_("Meeting {number} already starts then.", number=meeting_id))
     before = snapshot(meeting)
     length = meeting.ends_at - meeting.starts_at
     meeting.starts_at, meeting.ends_at = starts_at, starts_at + length
@@ -261,7 +262,7 @@ async def set_attendance(
     """Store a person's answer; it can change until the meeting starts."""
     meeting = await _changeable(session, meeting_id, now)
     if not await is_invited(session, meeting, person_id):
-        raise Rejected("This meeting is not open to the members you represent.")
+        raise Rejected(_("This meeting is not open to the members you represent."))
     row = (await session.exec(select(Attendance).where(
         Attendance.meeting_id == meeting_id, Attendance.person_id == person_id))).first()
     if row is None:
@@ -285,7 +286,7 @@ class AttendanceReport:
 async def attendance_report(session: AsyncSession, meeting_id: int) -> AttendanceReport:
     meeting = await get_meeting(session, meeting_id)
     if meeting is None:
-        raise Rejected(f"There is no meeting number {meeting_id}.")
+        raise Rejected(_("There is no meeting number {number}.", number=meeting_id))
     report = AttendanceReport(meeting, counts={a.value: 0 for a in Answer})
     rows = (await session.exec(
         select(Attendance.answer, Person.id, Person.name)

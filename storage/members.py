@@ -10,14 +10,21 @@ from rapidfuzz import fuzz, process
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.i18n import N_, _
 from storage import audit
 from storage.audit import AuditAction
 from storage.errors import Rejected
 from storage.models import Member, MemberKind, Person, Role, RoleKind, TroikaRole
-from storage.regions import un_member_states
+from storage.regions import territory_names, un_member_states
 from storage.text import bad_characters, fold
+from storage.wording import either
 
 TROIKA_ORDER = (TroikaRole.PAST, TroikaRole.PRESENT, TroikaRole.FUTURE)
+HOLDS_ALREADY = {
+    TroikaRole.PAST: N_("{member} already holds the past troika seat."),
+    TroikaRole.PRESENT: N_("{member} already holds the present troika seat."),
+    TroikaRole.FUTURE: N_("{member} already holds the future troika seat."),
+}
 
 
 def snapshot(member: Member | None) -> dict[str, Any] | None:
@@ -67,7 +74,7 @@ async def troika(session: AsyncSession) -> dict[str, Member]:
 
 
 def _names(member: Member) -> list[str]:
-    names = [member.name, member.code]
+    names = [member.name, member.code, *territory_names(member.code)]
     state = un_member_states().get(member.code)
     if state is not None:
         names += [state.name, *state.aliases]
@@ -120,7 +127,7 @@ def match(members: list[Member], query: str, *, limit: int = 5) -> Match:
     by_code_map = {m.code: m for m in members}
     best_code, best = ranked[0]
     clear = len(ranked) == 1 or ranked[1][1] <= best - 5
-    candidates = [by_code_map[code] for code, _ in ranked[:limit]]
+    candidates = [by_code_map[code] for code, _score in ranked[:limit]]
     if best >= 90 and clear and closeness[best_code] >= 80:
         return Match(candidates, by_code_map[best_code])
     return Match(candidates)
@@ -163,8 +170,7 @@ class Unclear(Rejected):
         self.query = query
         self.candidates = [Candidate(m.code, m.name) for m in candidates]
         shown = [f"{m.name} ({m.code})" for m in self.candidates]
-        either = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
-        super().__init__(f"Did you mean {either}?")
+        super().__init__(_("Did you mean {members}?", members=either(shown)))
 
 
 async def find(session: AsyncSession, query: str) -> Member:
@@ -176,7 +182,8 @@ async def find(session: AsyncSession, query: str) -> Member:
     if found.candidates:
         raise Unclear(query, found.candidates)
     shown = " ".join("".join(ch for ch in query if not bad_characters(ch)).split())[:40]
-    raise Rejected(f"I know no member called “{shown}”; send /members to list them.")
+    raise Rejected(_("I know no member called “{name}”; send /members to list them.",
+                     name=shown))
 
 
 async def focal_points(session: AsyncSession, member_ids: list[int]) -> dict[int, list[Person]]:
@@ -208,7 +215,7 @@ async def add_member(
     code = code.upper()
     existing = await get_member(session, code, include_removed=True)
     if existing is not None and existing.active:
-        raise Rejected(f"{code} is already a member ({existing.name}).")
+        raise Rejected(_("{code} is already a member ({name}).", code=code, name=existing.name))
     state = un_member_states().get(code)
     before = snapshot(existing)
     member = existing or Member(code=code, name=name, created_at=now)
@@ -261,8 +268,8 @@ async def set_steering(
 ) -> Member:
     member = await _existing(session, code)
     if member.steering == on:
-        state = "already" if on else "not"
-        raise Rejected(f"{member.name} is {state} in the steering group.")
+        raise Rejected(_("{member} is already in the steering group.", member=member.name) if on
+                       else _("{member} is not in the steering group.", member=member.name))
     before = snapshot(member)
     member.steering = on
     session.add(member)
@@ -281,7 +288,7 @@ async def set_troika(
     holders = await troika(session)
     previous = holders.get(role)
     if previous is not None and previous.id == member.id:
-        raise Rejected(f"{member.name} already holds the {role} troika seat.")
+        raise Rejected(_(HOLDS_ALREADY[role], member=member.name))
     before = {"seat": role, "holder": previous.code if previous else None,
               "member_seat": member.troika}
     if previous is not None:
@@ -321,7 +328,8 @@ async def set_focal(
     if telegram_id is not None:
         holder = await person_by_telegram(session, telegram_id)
         if holder is not None and holder.email != email:
-            raise Rejected(f"Telegram id {telegram_id} is already linked to {holder.name}.")
+            raise Rejected(_("Telegram id {telegram_id} is already linked to {name}.",
+                             telegram_id=telegram_id, name=holder.name))
     person = await find_person(session, email)
     created = person is None
     before_person = person_snapshot(person)
@@ -357,5 +365,5 @@ async def set_focal(
 async def _existing(session: AsyncSession, code: str) -> Member:
     member = await get_member(session, code)
     if member is None:
-        raise Rejected(f"There is no member with the code {code.upper()[:12]}.")
+        raise Rejected(_("There is no member with the code {code}.", code=code.upper()[:12]))
     return member

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import and_, col, exists, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.i18n import _
 from storage import audit
 from storage.audit import AuditAction
 from storage.errors import Rejected
@@ -77,7 +78,7 @@ VIEWER = (
 async def get_viewer(session: AsyncSession, telegram_id: int) -> Viewer:
     """Who is asking, in one statement of plain columns (one row per member they represent)."""
     rows = (await session.exec(VIEWER, params={"telegram_id": telegram_id})).all()
-    admin, telegram_name, person_id, name, timezone, language, _ = rows[0]
+    admin, telegram_name, person_id, name, timezone, language, _rest = rows[0]
     if person_id is None:
         return Viewer(telegram_id=telegram_id, is_admin=bool(admin), telegram_name=telegram_name)
     return Viewer(
@@ -163,7 +164,7 @@ async def add_admin(
     session: AsyncSession, telegram_id: int, *, actor: str | int, at: datetime
 ) -> Admin:
     if await is_admin(session, telegram_id):
-        raise Rejected(f"{telegram_id} is already an administrator.")
+        raise Rejected(_("{telegram_id} is already an administrator.", telegram_id=telegram_id))
     admin = Admin(telegram_id=telegram_id, added_by=str(actor), added_at=at)
     session.add(admin)
     await session.flush()
@@ -178,12 +179,12 @@ async def remove_admin(
     """Remove an administrator; never yourself and never the last one (nobody could fix it)."""
     admin = (await session.exec(select(Admin).where(Admin.telegram_id == telegram_id))).first()
     if admin is None:
-        raise Rejected(f"{telegram_id} is not an administrator.")
+        raise Rejected(_("{telegram_id} is not an administrator.", telegram_id=telegram_id))
     if str(telegram_id) == str(actor):
-        raise Rejected("You cannot remove yourself; ask another administrator.")
+        raise Rejected(_("You cannot remove yourself; ask another administrator."))
     count = len((await session.exec(select(Admin.id))).all())
     if count <= 1:
-        raise Rejected("This is the last administrator.")
+        raise Rejected(_("This is the last administrator."))
     await session.delete(admin)
     await session.flush()
     await audit.record(session, at=at, actor=actor, action=AuditAction.ADMIN_REMOVE,
@@ -224,7 +225,7 @@ async def set_preference(
         raise ValueError(f"unknown preference {name}")
     person = await session.get(Person, person_id)
     if person is None:
-        raise Rejected("Your contact record no longer exists.")
+        raise Rejected(_("Your contact record no longer exists."))
     before = getattr(person, name)
     setattr(person, name, value)
     session.add(person)

@@ -88,7 +88,8 @@ async def test_admin_add_and_remove(bot, services, data):
     calls = await bot.send(ADMIN, "/admin add 5002")
     assert "5002 is now an administrator" in texts(calls)
     menus = [c for c in calls if c.method == "setMyCommands"]
-    assert [as_json(c.params["scope"]) for c in menus] == [{"type": "chat", "chat_id": 5002}]
+    assert [as_json(c.params["scope"]) for c in menus] == [{"type": "chat", "chat_id": 5002}] * 3
+    assert [c.params.get("language_code") for c in menus] == [None, "fr", "es"]
     assert "/addmember" in await ask(bot, JAN, "/help")
     text = await ask(bot, ADMIN, "/admins")
     assert "“Support” (Telegram name, 900001)" in text and "• Jan Peeters (5002)" in text
@@ -129,11 +130,12 @@ async def test_set_bot_commands_per_scope(bot, services, data):
     await set_bot_commands(bot.app)
     calls = bot.request.sent("setMyCommands")
     scopes = [as_json(c.params["scope"]) for c in calls]
-    assert scopes == [{"type": "default"}, {"type": "chat", "chat_id": ADMIN_ID},
-                      {"type": "chat", "chat_id": 5002}]
+    assert scopes == [{"type": "default"}] * 3 + [{"type": "chat", "chat_id": ADMIN_ID}] * 3 \
+        + [{"type": "chat", "chat_id": 5002}] * 3  # English (the default), French, Spanish
+    assert [c.params.get("language_code") for c in calls] == [None, "fr", "es"] * 3
     commands = [as_json(c.params["commands"]) for c in calls]
     default = [c["command"] for c in commands[0]]
-    admin = [c["command"] for c in commands[1]]
+    admin = [c["command"] for c in commands[3]]
     assert "meetings" in default and "whoami" in default and "addmember" not in default
     assert "addmember" in admin and "audit" in admin
     assert len(admin) == len(set(admin))  # steering and troika appear once

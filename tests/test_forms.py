@@ -31,7 +31,7 @@ async def test_addmeeting_form_with_buttons(bot, services, data):
     await bot.send(ADMIN, "Steering group | Manila")  # a “|” in a title is refused...
     assert "(4/7)" not in texts(await bot.send(ADMIN, "Steering group in Manila"))  # ...moved on
     calls = await bot.send(ADMIN, "Philippine International Convention Center")
-    assert ("steering", "form:steering") in calls[0].buttons
+    assert ("steering group", "form:steering") in calls[0].buttons  # the label, the value
     await bot.click(ADMIN, "form:steering")
     calls = await bot.click(ADMIN, "form:skip")  # no agenda
     assert "Scheduled" in texts(calls) and "Tue 2 Oct 2007, 10:00 – 12:00 (Asia/Manila)" in \

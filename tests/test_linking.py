@@ -70,7 +70,7 @@ async def test_five_wrong_codes_end_the_code(bot, services, data):
     code = code_in((await outbox(services))[0])
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     replies = [await ask(bot, DELEGATE, f"/verify {wrong}") for _ in range(5)]
-    assert "4 tries left" in replies[0] and "1 tries left" in replies[3]
+    assert "4 tries left" in replies[0] and "1 try left" in replies[3]
     assert "Too many wrong codes" in replies[4]
     assert "no code waiting" in await ask(bot, DELEGATE, f"/verify {code}")
     assert (await rahim(services)).telegram_id is None

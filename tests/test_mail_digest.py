@@ -24,12 +24,15 @@ async def test_digest_content_per_role(services, clock, mail_sink):
     assert report.count(QUEUED) == 6
     text = texts_by_email(report)
     # Anne: Belgian focal point, steering group and troika: all three meetings, steering section
+    # (in French, her language)
     anne = text[EMAILS["anne"]]
     assert all(f"* {t}\n" in anne for t in ("Troika meeting", "Global Forum", "Steering group"))
-    assert "STEERING GROUP" in anne and "Philippines (troika: future)" in anne
+    assert "GROUPE DE PILOTAGE" in anne and "Philippines (troïka : présidence suivante)" in anne
     assert "Pilot on measuring the impacts" in anne  # another steering member's open action
-    # (Anne reads French: dates follow her language)
-    assert "jeudi, 5 juillet 2007, 14:00 (Europe/Brussels)" in anne
+    assert "jeudi 5 juillet 2007, 14:00 (heure : Bruxelles)" in anne
+    # Luc reads English: the same section in English
+    assert "STEERING GROUP" in text[EMAILS["luc"]]
+    assert "Philippines (troika: future chair)" in text[EMAILS["luc"]]
     # Luc: Belgium's steering representative, not a focal point: no Forum (audience all)
     luc = text[EMAILS["luc"]]
     assert "* Troika meeting\n" in luc and "* Steering group\n" in luc
@@ -40,8 +43,8 @@ async def test_digest_content_per_role(services, clock, mail_sink):
     assert "Troika meeting" not in rahim and "Steering group" not in rahim
     assert "STEERING GROUP" not in rahim
     assert "OVERDUE Feasibility study on a migrant resource centre (BD)" in rahim
-    assert "Monday, 9 July 2007, 13:00 (Asia/Dhaka); Monday, 9 July 2007, 09:00 local time " \
-           "(Europe/Brussels)" in rahim
+    assert "Monday, 9 July 2007, 13:00 (Dhaka time); Monday, 9 July 2007, 09:00 local time " \
+           "in Brussels" in rahim
     # Mikko: Finland, steering: the pilot is his own member's action, due soon
     mikko = text[EMAILS["mikko"]]
     assert "Pilot on measuring the impacts" in mikko and "OVERDUE" not in mikko
@@ -53,7 +56,10 @@ async def test_digest_content_per_role(services, clock, mail_sink):
         message = parsed(raw)
         assert len(rcpt) == 1 and message["To"].addresses[0].addr_spec == rcpt[0]
         assert {"text/plain", "text/html"} <= set(parts(message))
-        assert message["Subject"].startswith("Friends of the Forum digest, ")
+        assert message["Subject"].startswith({
+            EMAILS["anne"]: "Bulletin des Amis du Forum, ",
+            EMAILS["maria"]: "Boletín de los Amigos del Foro, "}.get(
+                rcpt[0], "Friends of the Forum digest, "))
     html = next(parsed(raw) for _, rcpt, raw in mail_sink.received
                 if rcpt == [EMAILS["rahim"]]).get_body(("html",)).get_content()
     assert "Overdue</strong> Feasibility study" in html
@@ -70,7 +76,8 @@ async def test_changes_since_the_last_digest(services, clock):
                            action="member.add", subject="Ghana (GH)")  # before the lookback
     report = await build_digests(services, clock.now())
     maria = texts_by_email(report)[EMAILS["maria"]]
-    assert "New member: Mexico (MX)" in maria and "Ghana" not in maria and "42" not in maria
+    # María reads Spanish
+    assert "Nuevo miembro: Mexico (MX)" in maria and "Ghana" not in maria and "42" not in maria
     async with services.sessions() as session:
         assert (await session.get(Person, sample.people["maria"])).last_digest_at == clock.now()
     clock.advance(timedelta(days=7))
@@ -80,7 +87,7 @@ async def test_changes_since_the_last_digest(services, clock):
     again = texts_by_email(await build_digests(services, clock.now()))[EMAILS["maria"]]
     assert "Mexico (MX)" not in again
     # Maria is not invited to the steering group but the change is listed for everyone
-    assert "Meeting moved: Steering group" in again
+    assert "Reunión cambiada de fecha: Steering group" in again
 
 
 async def test_preferences_and_empty_digests(services, clock):
@@ -161,8 +168,11 @@ async def test_changes_written_by_the_bot_commands_read_well(services, clock):
                                 actor="cli", now=clock.now())
     texts = texts_by_email(await build_digests(services, clock.now()))
     maria = texts[EMAILS["maria"]]  # Mexico, not on the steering group
-    assert "Troika: the past seat now belongs to MX" in maria
-    done = "Action done: Pilot on measuring the impacts of migration policies"
+    # María reads Spanish, Mikko English, Anne French
+    assert "Troika: el puesto de la presidencia anterior corresponde ahora a MX" in maria
+    assert "Troika: the past chair's seat now belongs to MX" in texts[EMAILS["mikko"]]
+    title = "Pilot on measuring the impacts of migration policies"
     # Finland's action concerns Finland and the steering group it is on, not Mexico
-    assert done in texts[EMAILS["mikko"]] and done in texts[EMAILS["anne"]]
-    assert done not in maria
+    assert f"Action item done: {title}" in texts[EMAILS["mikko"]]
+    assert f"Action de suivi terminée : {title}" in texts[EMAILS["anne"]]
+    assert title not in maria

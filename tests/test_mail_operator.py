@@ -83,7 +83,7 @@ async def test_outbox_command_shows_failures_and_retries_them(services, bot, mai
     await bot.click(STRANGER, "outbox:retry")
     assert len([r for r in await rows(services) if r.status == OutboxStatus.FAILED]) == 2
     calls = await bot.click(ADMIN, "outbox:retry")
-    assert "2 failed message(s) are queued again" in bot.texts(calls)[-1]
+    assert "2 failed messages are queued again" in bot.texts(calls)[-1]
     assert [c.method for c in calls if c.method == "editMessageReplyMarkup"]
     assert not [r for r in await rows(services) if r.status == OutboxStatus.FAILED]
     del mail_sink.fail_rcpt[EMAILS["rahim"]]
@@ -102,7 +102,8 @@ async def test_digest_preview_goes_to_the_asking_admin_only(services, bot, mail_
         (await session.get(Person, sample.people["anne"])).telegram_id = ADMIN_ID
     [answer] = [c for c in await bot.send(ADMIN, "/digest preview")
                 if c.method == "sendMessage"]
-    assert f"went to {EMAILS['anne']} only" in answer.text
+    # Anne writes French: the preview's report is in French
+    assert f"Un aperçu du résumé a été envoyé à {EMAILS['anne']} uniquement" in answer.text
     preview = await rows(services)
     assert [(r.kind, r.recipient) for r in preview] == [("preview", EMAILS["anne"])]
     [ask] = [c for c in await bot.send(ADMIN, "/digest") if c.method == "sendMessage"]
@@ -116,5 +117,6 @@ async def test_digest_preview_for_an_unlinked_admin_is_shown_in_telegram(service
     await seed(services)
     [answer] = [c for c in await bot.send(ADMIN, "/digest preview")
                 if c.method == "sendMessage"]
-    assert "<pre>" in answer.text and "MEETINGS IN THE NEXT FOUR WEEKS" in answer.text
+    # Anne's digest, in her language (French)
+    assert "<pre>" in answer.text and "RÉUNIONS DES QUATRE PROCHAINES SEMAINES" in answer.text
     assert await rows(services) == []

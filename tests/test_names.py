@@ -247,8 +247,9 @@ def test_unknown_time_zones_are_refused_in_one_sentence():
 async def test_settings_take_cities_and_language_names(bot, services, data):
     assert "Time zone: America/New_York" in await ask(bot, ANA, "/settings timezone new york")
     assert "Time zone: Europe/Zurich" in await ask(bot, ANA, "/settings timezone Geneva")
-    assert "Language: Français" in await ask(bot, ANA, "/settings language Français")
-    assert "Language: Español" in await ask(bot, ANA, "/settings language spanish")
+    # the reply is in the language just chosen
+    assert "Langue : Français" in await ask(bot, ANA, "/settings language Français")
+    assert "Idioma: Español" in await ask(bot, ANA, "/settings language spanish")
     assert "Language: English" in await ask(bot, ANA, "/settings language English")
     assert "is not a language" in await ask(bot, ANA, "/settings language Klingon")
     async with services.sessions() as session:

@@ -31,7 +31,7 @@ async def test_a_new_link_does_not_reset_the_wrong_guesses(bot, services, clock,
     await ask(bot, EVE, f"/link {RAHIM}")
     assert len(await outbox(services)) == 2
     second = await latest_code(services)
-    assert "1 tries left" in await ask(bot, EVE, f"/verify {wrong(second, 1)}")
+    assert "1 try left" in await ask(bot, EVE, f"/verify {wrong(second, 1)}")
     assert "Too many wrong codes" in await ask(bot, EVE, f"/verify {wrong(second, 2)}")
     # Locked out: even the right code is not checked, and no new code is mailed for an hour.
     clock.advance(timedelta(minutes=2))

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from starlette.applications import Starlette
 from telegram.ext import Application
 
-from bot.http import feeds, health, webhook
+from bot.http import feeds, health, rsvp, unsubscribe, webhook
 from bot.services import Services
 
 
@@ -21,8 +21,11 @@ def build_front(
     application: Application | None = None,
     hook: webhook.Webhook | None = None,
 ) -> Starlette:
-    """The ASGI app: /healthz, the calendar feeds, and the webhook when one is given."""
+    """The ASGI app: /healthz, the calendar feeds, the RSVP and unsubscribe links, and the
+    webhook when one is given."""
     routes = [*health.routes(scheduler_running), *feeds.routes()]
+    routes += rsvp.routes()
+    routes += unsubscribe.routes()
     if hook is not None:
         if application is None:
             raise ValueError("the webhook needs the Application to hand updates to")

@@ -1,10 +1,10 @@
 """The digest: one personal message per focal point and steering-group representative.
 
 Like Mailman's digest runner, building is apart from sending: `build_digests` renders each
-recipient's digest (`bot.mail.messages`) and puts it in the outbox under a `DigestKey`
-(one per recipient and local day), so a second
-run on the same day (the schedule, a catch-up after downtime, an operator) adds nothing. The
-delivery worker sends it.
+recipient's digest (`bot.mail.digest_mail`, in the recipient's language) and puts it in the
+outbox under a `DigestKey` (one per recipient and local day), so a second run on the same day
+(the schedule, a catch-up after downtime, an operator) adds nothing. The delivery worker sends
+it.
 
 What a recipient reads, in their own time zone: the meetings they are invited to in the next four
 weeks (with their attendance answer), the open and overdue action items of their member, for
@@ -22,10 +22,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import i18n
 from bot.config import Settings
 from bot.mail.digest_changes import ChangeIndex, Reader, describe_change
-from bot.mail.keys import DigestKey, PreviewKey
-from bot.mail.messages import (
+from bot.mail.digest_mail import (
     DIGEST_LIST_LIMIT,
     DIGEST_NAMES_LIMIT,
     ActionLine,
@@ -33,6 +33,7 @@ from bot.mail.messages import (
     MeetingLine,
     digest_message,
 )
+from bot.mail.keys import DigestKey, PreviewKey
 from bot.mail.render import day, when_both
 from bot.services import Services
 from storage import audit, mailing, outbox
@@ -149,7 +150,8 @@ def digest_content(recipient: Recipient, inputs: DigestInputs, now: datetime) ->
         content.steering_actions, content.steering_actions_total, _ = _action_lines(
             others, recipient, today)
     reader = Reader(tuple(code for code, _ in recipient.roles), steering, invited)
-    content.changes = inputs.changes.lines_for(reader, _changes_since(recipient, now), now)
+    with i18n.using(recipient.language):  # the changes are sentences in the reader's language
+        content.changes = inputs.changes.lines_for(reader, _changes_since(recipient, now), now)
     return content
 
 
@@ -220,13 +222,16 @@ Enqueue = Callable[[list[_Rendered]], Awaitable[list[DigestEntry]]]
 
 
 async def _queue_all(inputs: DigestInputs, settings: Settings, now: datetime, enqueue: Enqueue,
-                     *, only_email: str | None, frequencies: tuple[str, ...]) -> DigestReport:
+                     *, only_email: str | None, frequencies: tuple[str, ...],
+                     zones: frozenset[str] | None = None) -> DigestReport:
     """BATCH recipients at a time: rendered, then handed to `enqueue` at once, so memory holds
     one batch of messages and the outbox fills as the run goes."""
     report = DigestReport()
     recipients = sorted(inputs.roster.people.values(), key=lambda r: r.email)
     if only_email is not None:
         recipients = [r for r in recipients if r.email.lower() == only_email.lower()]
+    if zones is not None:  # a scheduled run: the readers whose morning it is
+        recipients = [r for r in recipients if r.timezone in zones]
     for start in range(0, len(recipients), BATCH):
         rendered: list[_Rendered] = []
         for recipient in recipients[start:start + BATCH]:
@@ -267,8 +272,10 @@ async def build_digests(
     only_email: str | None = None,
     dry_run: bool = False,
     frequencies: tuple[str, ...] = ALL_FREQUENCIES,
+    zones: frozenset[str] | None = None,
 ) -> DigestReport:
-    """Queue today's digest for every recipient whose preference is in `frequencies`.
+    """Queue today's digest for every recipient whose preference is in `frequencies` (and,
+    for a scheduled run, whose zone is in `zones`).
 
     `only_email` limits the run to that recipient and, being an explicit request, sends even
     when their preference is off or there is nothing to report. `dry_run` renders and reports
@@ -290,7 +297,7 @@ async def build_digests(
             return await _queue_batch(session, rendered, now, False)
 
     return await _queue_all(inputs, services.settings, now, enqueue, only_email=only_email,
-                            frequencies=frequencies)
+                            frequencies=frequencies, zones=zones)
 
 
 async def queue_preview(
@@ -308,7 +315,7 @@ async def queue_preview(
     key = PreviewKey(now, chosen.person_id, to_address)
     subject, text, body = digest_message(
         settings, key=key, content=content, now=now, to_address=to_address,
-        to_name=to_name, subject_prefix=f"[Preview for {chosen.name}] ",
+        to_name=to_name, preview=True,
     )
     await outbox.enqueue(session, key=str(key), recipient=to_address, kind="preview", body=body,
                          subject=subject, now=now)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.i18n import N_, _, n_
 from storage.audit import AuditAction
 from storage.models import AuditEntry
 
@@ -36,47 +37,59 @@ def _name(entry: AuditEntry) -> str:
     return str(values.get("title") or entry.subject or "?")
 
 
-def _counted(number: int, one: str, many: str) -> str | None:
-    return None if not number else f"{number} {one if number == 1 else many}"
-
-
 def _import_line(entry: AuditEntry) -> str:
     """One line for a whole import, never a line per row."""
     after = entry.after or {}
     if after.get("kind") == "actions":
-        added = int(after.get("actions_added") or 0)
-        return f"{added} action {'item was' if added == 1 else 'items were'} imported."
+        return n_("{count} action item was imported.", "{count} action items were imported.",
+                  int(after.get("actions_added") or 0))
     kinds: dict[str, int] = after.get("changes") or {}
-    parts = [
-        _counted(len(after.get("added") or []), "member added", "members added"),
-        _counted(kinds.get(AuditAction.MEMBER_UPDATE, 0), "member's details changed",
-                 "members' details changed"),
-        _counted(len(after.get("focal_points") or []), "focal point changed",
-                 "focal points changed"),
-        _counted(kinds.get(AuditAction.STEERING_ADD, 0) + kinds.get(
-            AuditAction.STEERING_REMOVE, 0), "steering-group change", "steering-group changes"),
-        _counted(kinds.get(AuditAction.TROIKA_SET, 0), "troika seat changed",
-                 "troika seats changed"),
+    counts = [
+        (len(after.get("added") or []), N_("{count} member added"), N_("{count} members added")),
+        (kinds.get(AuditAction.MEMBER_UPDATE, 0), N_("{count} member's details changed"),
+         N_("{count} members' details changed")),
+        (len(after.get("focal_points") or []), N_("{count} focal point changed"),
+         N_("{count} focal points changed")),
+        (kinds.get(AuditAction.STEERING_ADD, 0) + kinds.get(AuditAction.STEERING_REMOVE, 0),
+         N_("{count} steering-group change"), N_("{count} steering-group changes")),
+        (kinds.get(AuditAction.TROIKA_SET, 0), N_("{count} troika seat changed"),
+         N_("{count} troika seats changed")),
     ]
-    shown = [part for part in parts if part]
+    shown = [n_(one, many, number) for number, one, many in counts if number]
     if not shown:
-        return "The contact list was updated."
-    return "The contact list was updated: " + ", ".join(shown) + "."
+        return _("The contact list was updated.")
+    return _("The contact list was updated: {changes}.", changes=", ".join(shown))
 
 
-# The audit actions readers care about, in words.
+def _troika_line(entry: AuditEntry) -> str:
+    holder = (entry.after or {}).get("holder", "?")
+    seat = TROIKA_SEATS.get(entry.subject)
+    if seat is None:
+        return _("Troika: the {seat} seat now belongs to {holder}", seat=entry.subject,
+                 holder=holder)
+    return _(seat, holder=holder)
+
+
+# The troika's seats: one whole sentence each.
+TROIKA_SEATS = {
+    "past": N_("Troika: the past chair's seat now belongs to {holder}"),
+    "present": N_("Troika: the present chair's seat now belongs to {holder}"),
+    "future": N_("Troika: the future chair's seat now belongs to {holder}"),
+}
+
+# The audit actions readers care about, in words (in the reader's language: a sentence is
+# written when a reader's digest is, inside `i18n.using`).
 _CHANGES: dict[str, Callable[[AuditEntry], str]] = {
-    AuditAction.MEMBER_ADD: lambda e: f"New member: {_name(e)}",
-    AuditAction.MEMBER_REMOVE: lambda e: f"Member removed: {_name(e)}",
-    AuditAction.FOCAL_SET: lambda e: f"New focal point for {e.subject}",
-    AuditAction.TROIKA_SET: lambda e: f"Troika: the {e.subject} seat now belongs to "
-                                      f"{(e.after or {}).get('holder', '?')}",
-    AuditAction.STEERING_ADD: lambda e: f"Joined the steering group: {_name(e)}",
-    AuditAction.STEERING_REMOVE: lambda e: f"Left the steering group: {_name(e)}",
-    AuditAction.MEETING_ADD: lambda e: f"New meeting: {_name(e)}",
-    AuditAction.MEETING_MOVE: lambda e: f"Meeting moved: {_name(e)}",
-    AuditAction.MEETING_CANCEL: lambda e: f"Meeting cancelled: {_name(e)}",
-    AuditAction.ACTION_DONE: lambda e: f"Action done: {_name(e)}",
+    AuditAction.MEMBER_ADD: lambda e: _("New member: {name}", name=_name(e)),
+    AuditAction.MEMBER_REMOVE: lambda e: _("Member removed: {name}", name=_name(e)),
+    AuditAction.FOCAL_SET: lambda e: _("New focal point for {member}", member=e.subject),
+    AuditAction.TROIKA_SET: _troika_line,
+    AuditAction.STEERING_ADD: lambda e: _("Joined the steering group: {name}", name=_name(e)),
+    AuditAction.STEERING_REMOVE: lambda e: _("Left the steering group: {name}", name=_name(e)),
+    AuditAction.MEETING_ADD: lambda e: _("New meeting: {title}", title=_name(e)),
+    AuditAction.MEETING_MOVE: lambda e: _("Meeting moved: {title}", title=_name(e)),
+    AuditAction.MEETING_CANCEL: lambda e: _("Meeting cancelled: {title}", title=_name(e)),
+    AuditAction.ACTION_DONE: lambda e: _("Action item done: {title}", title=_name(e)),
     AuditAction.IMPORT: _import_line,
 }
 
@@ -92,18 +105,26 @@ _KIND: dict[str, str] = {
 
 # One whole sentence per kind (so each can be translated as it is).
 _SUMMARY: dict[str, Callable[[int], str]] = {
-    "joined": lambda n: f"{n} members joined: see /members",
-    "left": lambda n: f"{n} members left: see /members",
-    "import": lambda n: f"The contact list was updated {n} times: see /members",
-    "focal": lambda n: f"{n} focal points changed: see /members",
-    "steering": lambda n: f"{n} steering-group changes: see /members",
-    "meeting": lambda n: f"{n} meetings scheduled, moved or cancelled: see /meetings",
-    "done": lambda n: f"{n} action items done: see /actions",
+    "joined": lambda n: n_("{count} member joined: see /members",
+                           "{count} members joined: see /members", n),
+    "left": lambda n: n_("{count} member left: see /members",
+                         "{count} members left: see /members", n),
+    "import": lambda n: n_("The contact list was updated {count} time: see /members",
+                           "The contact list was updated {count} times: see /members", n),
+    "focal": lambda n: n_("{count} focal point changed: see /members",
+                          "{count} focal points changed: see /members", n),
+    "steering": lambda n: n_("{count} steering-group change: see /members",
+                             "{count} steering-group changes: see /members", n),
+    "meeting": lambda n: n_("{count} meeting scheduled, moved or cancelled: see /meetings",
+                            "{count} meetings scheduled, moved or cancelled: see /meetings", n),
+    "done": lambda n: n_("{count} action item done: see /actions",
+                         "{count} action items done: see /actions", n),
 }
 
 
 def describe_change(entry: AuditEntry) -> str | None:
-    """A sentence for a change readers care about; None for the others (admins, notes...)."""
+    """A sentence, in the current language, for a change readers care about; None for the
+    others (admins, notes...)."""
     sentence = _CHANGES.get(entry.action)
     return sentence(entry) if sentence else None
 
@@ -126,10 +147,11 @@ def _scope(entry: AuditEntry, member_codes: dict[int, str]) -> Scope:
 
 @dataclass
 class _Lines:
-    """One scope's lines of one kind, in time order."""
+    """One scope's lines of one kind, in time order (each written in words when a reader's
+    digest is, in that reader's language)."""
 
     times: list[datetime] = field(default_factory=list)
-    sentences: list[str] = field(default_factory=list)
+    entries: list[AuditEntry] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -157,7 +179,7 @@ class ChangeIndex:
         steering group."""
         index = cls()
         for entry in entries:  # in time order
-            if entry.action not in _KIND or (sentence := describe_change(entry)) is None:
+            if entry.action not in _KIND or entry.action not in _CHANGES:
                 continue
             kind, scope = _KIND[entry.action], _scope(entry, member_codes)
             shared = kind == "steering" or (kind == "done" and scope[1] in steering_codes)
@@ -167,7 +189,7 @@ class ChangeIndex:
             for scope in scopes:
                 lines = index.kinds[kind].setdefault(scope, _Lines())
                 lines.times.append(entry.at)
-                lines.sentences.append(sentence)
+                lines.entries.append(entry)
         return index
 
     def _scopes(self, kind: str, reader: Reader) -> list[Scope]:
@@ -183,7 +205,8 @@ class ChangeIndex:
         return [EVERYONE]
 
     def lines_for(self, reader: Reader, since: datetime, until: datetime) -> list[str]:
-        """The reader's changes in (since, until]: at most HANDFUL lines of each kind."""
+        """The reader's changes in (since, until], in the current language: at most HANDFUL
+        lines of each kind."""
         found: list[tuple[datetime, str]] = []
         for kind, by_scope in self.kinds.items():
             windows = []
@@ -200,6 +223,7 @@ class ChangeIndex:
                 found.append((latest, _SUMMARY[kind](count)))
                 continue
             for lines, low, high in windows:
-                found.extend(zip(lines.times[low:high], lines.sentences[low:high], strict=True))
+                found.extend((at, describe_change(entry) or "") for at, entry in
+                             zip(lines.times[low:high], lines.entries[low:high], strict=True))
         found.sort(key=lambda pair: pair[0])
-        return [sentence for _, sentence in found]
+        return [sentence for _at, sentence in found]

@@ -34,7 +34,8 @@ def day(value: date, language: str = "en") -> str:
 
 
 def when_both(moment: datetime, reader_zone: str, meeting_zone: str, language: str = "en") -> str:
-    """The time in the reader's zone, and in the meeting's when that differs."""
+    """The time in the reader's zone, and in the meeting's when that differs, each zone named
+    by its city in the mail's language."""
     return dates.long_moment_both(moment, reader_zone, meeting_zone, mail_language(language))
 
 
@@ -52,6 +53,9 @@ def environment() -> Environment:
     )
     # `{{ _("...") }}` and `{% trans %}` read the language of the moment (`bot.i18n.using`).
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    # `{% trans %}` blocks are looked up with their whitespace collapsed, as the extractor
+    # (bot.catalogs, trimmed=true) wrote them: a block may span lines in the template.
+    env.policies["ext.i18n.trimmed"] = True
     env.filters["when"] = when
     env.filters["day"] = day
     env.filters["when_both"] = when_both

@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.i18n import _
 from bot.ops.admin import require_admin
 from bot.services import Services
 from storage import actions, members
@@ -71,7 +72,8 @@ async def get_action(services: Services, action_id: int) -> ActionDetail:
     async with services.sessions() as session:
         detail = await actions.get_action(session, action_id)
     if detail is None:
-        raise Rejected(f"There is no action item number {action_id}; see /actions.")
+        raise Rejected(_("There is no action item number {number}; see /actions.",
+                         number=action_id))
     return detail
 
 
@@ -79,10 +81,11 @@ async def _owned(session: AsyncSession, viewer: Viewer, action_id: int) -> Actio
     """Only the owning member's contacts and administrators change an action item."""
     detail = await actions.get_action(session, action_id)
     if detail is None:
-        raise Rejected(f"There is no action item number {action_id}; see /actions.")
+        raise Rejected(_("There is no action item number {number}; see /actions.",
+                         number=action_id))
     if not viewer.is_admin and detail.row.member_code not in viewer.member_codes:
-        raise Rejected(f"Only contacts of {detail.row.member_name} and administrators may "
-                       "change this action item.")
+        raise Rejected(_("Only contacts of {member} and administrators may change this "
+                         "action item.", member=detail.row.member_name))
     return detail
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.audit_text import AuditLine, actor_label, person_label
+from bot.i18n import _
 from bot.services import Services
 from storage import audit, people
 from storage.audit import AuditAction
@@ -30,7 +31,7 @@ class AdminEntry:
 def require_admin(viewer: Viewer) -> None:
     """The guard refuses non-administrators first; this keeps the rule true for other callers."""
     if not viewer.is_admin:
-        raise Rejected("Only administrators of the support structure may do this.")
+        raise Rejected(_("Only administrators of the support structure may do this."))
 
 
 async def record_refusal(services: Services, viewer: Viewer, command: str,

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import parsing
+from bot.i18n import _
 from bot.ops.admin import require_admin
 from bot.services import Services
 from storage import meetings
@@ -74,7 +75,7 @@ async def get_meeting(services: Services, meeting_id: int) -> Meeting:
     async with services.sessions() as session:
         meeting = await meetings.get_meeting(session, meeting_id)
     if meeting is None:
-        raise Rejected(f"There is no meeting number {meeting_id}.")
+        raise Rejected(_("There is no meeting number {number}.", number=meeting_id))
     return meeting
 
 
@@ -83,7 +84,8 @@ async def view_meeting(services: Services, viewer: Viewer, meeting_id: int) -> M
     async with services.sessions() as session:
         meeting = await meetings.get_meeting(session, meeting_id)
         if meeting is None:
-            raise Rejected(f"There is no meeting number {meeting_id}; see /meetings.")
+            raise Rejected(_("There is no meeting number {number}; see /meetings.",
+                             number=meeting_id))
         if viewer.person_id is None:
             return MeetingView(meeting, None, False)
         answer = await meetings.answer_of(session, meeting_id, viewer.person_id)
@@ -97,7 +99,7 @@ async def answer_invitation(services: Services, viewer: Viewer, meeting_id: int,
                             answer: str) -> Meeting:
     """Record the viewer's yes / no / maybe (changeable until the meeting starts)."""
     if viewer.person_id is None:
-        raise Rejected("Only linked contacts answer invitations; link with /link.")
+        raise Rejected(_("Only linked contacts answer invitations; link with /link."))
     async with services.sessions.begin() as session:
         return await meetings.set_attendance(session, meeting_id=meeting_id,
                                              person_id=viewer.person_id, answer=Answer(answer),
@@ -146,7 +148,7 @@ async def move_meeting(services: Services, viewer: Viewer, meeting_id: int, day:
     async with services.sessions.begin() as session:
         meeting = await meetings.get_meeting(session, meeting_id)
         if meeting is None:
-            raise Rejected(f"There is no meeting number {meeting_id}.")
+            raise Rejected(_("There is no meeting number {number}.", number=meeting_id))
         starts_at = parsing.local_time(day, time, meeting.timezone)
         moved = await meetings.move_meeting(session, meeting_id=meeting_id,
                                             starts_at=starts_at, actor=viewer.actor,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.http.tokens import feed_token, read_feed_token
+from bot.i18n import _
 from bot.services import Services
 from storage import feeds
 from storage.errors import Rejected
@@ -81,9 +82,9 @@ async def calendar_links(services: Services, viewer: Viewer) -> CalendarLinks | 
 async def renew_link(services: Services, viewer: Viewer) -> CalendarLinks:
     """A new personal feed link; the old one stops working at once (audited)."""
     if viewer.person_id is None:
-        raise Rejected("Calendar links belong to a contact record; link one with /link.")
+        raise Rejected(_("Calendar links belong to a contact record; link one with /link."))
     if services.settings.public_url is None:
-        raise Rejected("Calendar links are off: the operator has not set FOF_PUBLIC_URL.")
+        raise Rejected(_("Calendar links are off: the operator has not set FOF_PUBLIC_URL."))
     async with services.sessions.begin() as session:
         generation = await feeds.renew(session, viewer.person_id, actor=viewer.actor,
                                        now=services.now())

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot import action_import, import_file, importer, parsing
 from bot.action_import import ActionPlan, ActionResult, ActionRow
+from bot.i18n import _
 from bot.importer import ImportPlan, ImportResult, ImportRow, Problem
 from bot.ops.admin import require_admin
 from bot.services import Services
@@ -22,6 +23,7 @@ from storage.errors import Rejected
 from storage.imports import Recorded
 from storage.models import ActionStatus, AuditEntry, Member
 from storage.people import Viewer
+from storage.wording import either, number
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ async def check_file(services: Services, viewer: Viewer, content: bytes) -> Chec
     kind = import_file.kind_of(content)
     if kind is None:
         return Checked(ImportPlan(fatal=import_file.UNKNOWN_KIND),
-                       [f"Cannot import: {import_file.UNKNOWN_KIND}"])
+                       [_("Cannot import: {reason}", reason=_(import_file.UNKNOWN_KIND))])
     if kind == import_file.ACTIONS:
         return await _check_actions(services, content)
     plan = importer.parse_csv(content)
@@ -53,8 +55,9 @@ async def check_file(services: Services, viewer: Viewer, content: bytes) -> Chec
             known = await imports.recorded(session, [row.code for row in plan.rows])
         same = sum(1 for row in plan.rows if importer.unchanged(row, known.get(row.code)))
         new = sum(1 for row in plan.rows if row.code not in known)
-        report.append(f"Compared with what is recorded: {new:,} new, "
-                      f"{len(plan.rows) - new - same:,} changed, {same:,} unchanged.")
+        report.append(_("Compared with what is recorded: {new} new, {changed} changed, "
+                        "{unchanged} unchanged.", new=number(new),
+                        changed=number(len(plan.rows) - new - same), unchanged=number(same)))
     return Checked(plan, report)
 
 
@@ -182,8 +185,8 @@ async def _check_actions(services: Services, content: bytes) -> Checked:
     if plan.fatal is None and plan.rows:
         same = sum(1 for row in plan.rows if (resolved.members[row.line].id, row.title, row.due)
                    in resolved.recorded)
-        report.append(f"Compared with what is recorded: {len(plan.rows) - same:,} new, "
-                      f"{same:,} already recorded.")
+        report.append(_("Compared with what is recorded: {new} new, {recorded} already "
+                        "recorded.", new=number(len(plan.rows) - same), recorded=number(same)))
     return Checked(plan, report, kind=import_file.ACTIONS)
 
 
@@ -211,9 +214,9 @@ class _Resolved:
                 matches[row.member] = matcher(row.member)
             reason = _member_problem(row.member, matches[row.member])
             if reason is None and row.assignee_email and row.assignee_email not in people:
-                reason = f"no contact has the email {row.assignee_email}"
+                reason = _("no contact has the email {email}", email=row.assignee_email)
             if reason is None and row.meeting is not None and row.meeting not in meetings:
-                reason = f"there is no meeting number {row.meeting}"
+                reason = _("there is no meeting number {number}", number=row.meeting)
             if reason is not None:
                 found.problems[row.line] = Problem(row.line, reason)
                 continue
@@ -231,10 +234,11 @@ def _member_problem(written: str, found: members.Match) -> str | None:
         return None
     shown = parsing.quote(written)
     if not found.candidates:
-        return f"no member is called “{shown}” (give its code or its name as in /members)"
+        return _("no member is called “{name}” (give its code or its name as in /members)",
+                 name=shown)
     names = [f"{m.name} ({m.code})" for m in found.candidates]
-    either = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
-    return f"the member “{shown}” is not clear: it may be {either}; give its code"
+    return _("the member “{name}” is not clear: it may be {members}; give its code",
+             name=shown, members=either(names))
 
 
 async def apply_actions(services: Services, viewer: Viewer, plan: ActionPlan, *,

@@ -33,7 +33,8 @@ async def request_link(services: Services, viewer: Viewer, email: str) -> None:
         try:
             subject, body = link_code_message(
                 services.settings, key=key, name=person.name, email=person.email,
-                telegram_id=viewer.telegram_id, code=issued.code, now=issued.created_at)
+                telegram_id=viewer.telegram_id, code=issued.code, now=issued.created_at,
+                language=person.language)
         except ConfigError:
             # The code stays issued (as before): the contact can ask again once mail works.
             log.error("cannot send a link code: FOF_MAIL_FROM is not set")

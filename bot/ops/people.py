@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.i18n import _
 from bot.services import Services
 from storage import people
 from storage.errors import Rejected
@@ -31,11 +32,11 @@ async def viewer(services: Services, telegram_id: int,
 async def contact(services: Services, viewer: Viewer) -> people.Card:
     """The viewer's contact record and roles (/whoami, /settings)."""
     if viewer.person_id is None:
-        raise Rejected("Settings belong to a contact record; link one with /link.")
+        raise Rejected(_("Settings belong to a contact record; link one with /link."))
     async with services.sessions() as session:
         found = await people.card(session, viewer.person_id)
     if found is None:
-        raise Rejected("Your contact record no longer exists.")
+        raise Rejected(_("Your contact record no longer exists."))
     return found
 
 
@@ -52,11 +53,11 @@ async def set_preference(services: Services, viewer: Viewer, name: str,
                          value: object) -> PreferenceChange:
     """Change one of the viewer's preferences (checked by the caller); audited."""
     if viewer.person_id is None:
-        raise Rejected("Settings belong to a contact record; link one with /link.")
+        raise Rejected(_("Settings belong to a contact record; link one with /link."))
     async with services.sessions.begin() as session:
         found = await people.card(session, viewer.person_id)
         if found is None:
-            raise Rejected("Your contact record no longer exists.")
+            raise Rejected(_("Your contact record no longer exists."))
         if getattr(found.person, name) == value:
             return PreferenceChange(found.person, False)
         person = await people.set_preference(session, viewer.person_id, name, value,
