@@ -195,6 +195,7 @@ async def send_mail(services: Services, bot: OfflineBot) -> dict[str, int]:
     from bot.mail.reminders import sweep
 
     now = services.clock.now()
+    await sample_invitations_sent(services, now - timedelta(days=60))  # as they were, long ago
     print("\n# Monday 09:00: the reminder sweep, the weekly digest, then delivery over SMTP")
     reminders = await sweep(services, now)
     digests = await build_digests(services, now)
@@ -203,6 +204,12 @@ async def send_mail(services: Services, bot: OfflineBot) -> dict[str, int]:
     print(f"  delivered {delivery.sent}, to retry {delivery.retry}, failed {delivery.failed}")
     return {"reminders": reminders, "digests": digests.queued, "sent": delivery.sent,
             "failed": delivery.failed}
+
+
+async def meeting_mail(bot: OfflineBot, services: Services, mail_folder: Path) -> list[Path]:
+    """A meeting scheduled, moved and called off: its invitation, update and cancellation."""
+    return await meeting_story(bot, services, ADMIN,
+                               lambda: deliver_now(services, bot, mail_folder))
 
 
 def describe_mail(mail_folder: Path) -> list[str]:
@@ -247,7 +254,6 @@ async def run_demo(folder: Path, *, interactive: bool = False) -> int:
         async with open_services(settings, clock) as services:
             async with services.sessions.begin() as session:
                 counts = await demo_data.load_sample_data(session, clock.now())
-            await sample_invitations_sent(services, DEMO_NOW - timedelta(days=60))
             print("Sample data: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
             request = OfflineRequest()
             application = build_application(services, request=request, rate_limit=False)
@@ -262,8 +268,7 @@ async def run_demo(folder: Path, *, interactive: bool = False) -> int:
                     return 0
                 turns = await play_script(bot, services, folder)
                 mail = await send_mail(services, bot)
-                await meeting_story(bot, services, ADMIN,
-                                    lambda: deliver_now(services, bot, mail_folder))
+                await meeting_mail(bot, services, mail_folder)
         emails = sorted(mail_folder.glob("*.eml"))
     print("\nSummary")
     print(f"  conversation: {turns} messages, {len(request.calls)} Bot API calls (offline)")
