@@ -54,7 +54,7 @@ def _order(item: tuple[MeetingKey, datetime]) -> tuple[datetime, int, int, int]:
 
 def told_by_person(queued: dict[str, datetime]) -> dict[int, Told]:
     """Person id -> what they were told, from one meeting's email keys and when each was
-    queued (`outbox.keys_with_prefix`); the latest message decides whether they are invited."""
+    queued (`storage.meetings.mail_told`); the latest message decides whether they are invited."""
     parsed = [(key, at) for text, at in queued.items()
               if isinstance(key := keys.parse(text), MeetingKey)]
     found: dict[int, Told] = {}
