@@ -83,7 +83,7 @@ async def test_an_unclear_member_is_asked_about_in_the_readers_language(bot, dat
     await ask(bot, FRENCH, "/addmember NE Niger")
     await ask(bot, FRENCH, "/addmember NG Nigeria")
     assert await ask(bot, spanish, "/troika past Nige") == \
-        "¿Se refería a Niger (NE) o Nigeria (NG)?"
+        "¿Quiso decir Niger (NE) o Nigeria (NG)?"
     assert await ask(bot, FRENCH, "/steering add Nige") == \
         "Vouliez-vous dire Niger (NE) ou Nigeria (NG) ?"
 
