@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import aiosmtplib
 
 from bot.config import Settings
+from bot.mail.inbound.verp import bounce_sender
 from bot.mail.outcomes import Outcome, Result, classify_code
 from storage.outbox import OutboxRow
 
@@ -167,7 +168,7 @@ async def send_batch(
     Calls on one aiosmtplib client are serialised, so parallel delivery needs one client per
     worker; every worker takes the next row from one shared queue.
     """
-    sender = settings.require_mail_from()
+    settings.require_mail_from()  # no sender, no mail (ConfigError)
     queue: asyncio.Queue[OutboxRow] = asyncio.Queue()
     for row in rows:
         queue.put_nowait(row)
@@ -180,7 +181,8 @@ async def send_batch(
         try:
             while not queue.empty():
                 row = queue.get_nowait()
-                await on_result(row, await connection.send(sender, row.recipient, row.body))
+                await on_result(row, await connection.send(bounce_sender(settings, row),
+                                                            row.recipient, row.body))
         finally:
             await connection.close()
 
