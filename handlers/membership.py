@@ -7,7 +7,8 @@ from itertools import groupby
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import parsing
+from bot import dates, parsing
+from bot.i18n import _
 from bot.ops import membership as ops
 from handlers.choices import offering
 from handlers.common import esc, is_private, reply, reply_long
@@ -134,6 +135,9 @@ async def focal_lines(context: BotContext, viewer: Viewer, query: str, *,
     lines = [f"Focal point{plural} for {member_name(found.member)}:"]
     for person in found.people:
         contact = f" — {esc(person.email)}" if show_email else ""
+        if person.id in found.bouncing:  # administrators only (bot/mail/inbound)
+            contact += " — " + _("address bounces since {day}", day=esc(dates.full_day(
+                found.bouncing[person.id].date(), viewer.language)))
         lines.append(f"• {esc(person.name)}{contact}")
     return lines
 

@@ -113,13 +113,20 @@ class ImapServer:
         return self.folder / "dovecot.conf"
 
     def new_mailbox(self) -> Mailbox:
-        """A user of its own (Dovecot rereads the passdb file when it changes)."""
+        """A user (a mailbox) of its own, from those the passdb file lists."""
         number = next(self.counter)
-        user, password = f"secretariat{number}@gfmd.example", f"pw-{number}-secret"
-        with (self.folder / "passwd").open("a") as passwd:
-            passwd.write(f"{user}:{{PLAIN}}{password}\n")
+        if number > USERS:
+            raise RuntimeError(f"more than {USERS} IMAP mailboxes in one session")
+        user, password = _user(number)
         return Mailbox(host="127.0.0.1", port=self.port, tls=False, user=user,
                        password=password)
+
+
+USERS = 1000  # written at start: Dovecot rereads a passdb file only when its mtime (seconds) moves
+
+
+def _user(number: int) -> tuple[str, str]:
+    return f"secretariat{number}@gfmd.example", f"pw-{number}-secret"
 
 
 def start() -> ImapServer:
@@ -133,7 +140,8 @@ def start() -> ImapServer:
     for name in ("run", "state", "mail"):
         (folder / name).mkdir()
     shutil.chown(folder / "mail", "nobody", "nogroup")
-    (folder / "passwd").write_text("")
+    (folder / "passwd").write_text("".join(
+        "{}:{{PLAIN}}{}\n".format(*_user(number)) for number in range(1, USERS + 1)))
     (folder / "dovecot.conf").write_text(CONFIG.format(folder=folder, port=port))
     server = ImapServer(folder, port, itertools.count(1))
     # the daemon keeps its standard streams: a pipe would never see the end of them
@@ -178,8 +186,8 @@ def flags_of(mailbox: Mailbox) -> dict[int, set[str]]:
     return {uid: {flag.decode() for flag in flags} for uid, flags in found.items()}
 
 
-@pytest.fixture(scope="session")
-def imap_server(request: pytest.FixtureRequest) -> Iterator[ImapServer]:
+@pytest.fixture(scope="session", name="imap_server")
+def imap_server_fixture(request: pytest.FixtureRequest) -> Iterator[ImapServer]:
     try:
         server = start()
     except Unavailable as why:
@@ -196,8 +204,8 @@ def imap_server(request: pytest.FixtureRequest) -> Iterator[ImapServer]:
         stop(server)
 
 
-@pytest.fixture
-def imap_mailbox(imap_server: ImapServer) -> Mailbox:
+@pytest.fixture(name="imap_mailbox")
+def imap_mailbox_fixture(imap_server: ImapServer) -> Mailbox:
     return imap_server.new_mailbox()
 
 
