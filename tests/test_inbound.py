@@ -5,23 +5,27 @@ unsubscribes, nothing handled twice after a restart, and what administrators see
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import quopri
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 from sqlmodel import select
 
+from bot.cli import _secrets
 from bot.config import ConfigError, Mailbox, load_settings
 from bot.mail.delivery import deliver_due
 from bot.mail.digest import build_digests
 from bot.mail.inbound import worker
 from bot.mail.inbound.mailbox import HANDLED, MailboxReader
 from bot.mail.operator import outbox_cli
+from bot.scheduling import start_background
 from bot.services import Services
+from bot.startup import settings_line
 from storage.audit import AuditAction
 from storage.bounces import BOUNCED, HELD
 from storage.models import Attendance, Bounce, Meeting, OutboxMessage, Person, UndeliverableAddress
@@ -309,6 +313,10 @@ def test_imap_configuration():
     assert (box.host, box.port, box.tls, box.user, box.password, box.folder) == \
         ("mail.gfmd.example", 993, True, "sec@gfmd.example", "p/w", "Bounces")
     assert "p/w" not in repr(box) and "p/w" not in str(box)
+    line = settings_line(settings, 1, datetime(2007, 7, 2, tzinfo=UTC))
+    assert "inbox imaps://sec@gfmd.example@mail.gfmd.example:993/Bounces;" in line
+    assert "p/w" not in line and "p%2Fw" not in line
+    assert "p/w" in _secrets(settings)  # masked in every log line and error
     assert settings.imap_poll_seconds == 60
     plain = load_settings(_env_file=None, imap_url="imap://u:pw@127.0.0.1:1143")
     assert (plain.mailbox.port, plain.mailbox.tls, plain.mailbox.folder) == \
@@ -334,3 +342,23 @@ async def test_the_bounce_address_is_the_envelope_sender(services, mail_sink):
                for s in senders.values()), senders
     assert all(m["From"].addresses[0].addr_spec == "secretariat@gfmd.example"
                for m in mail_sink.messages)
+
+
+async def test_the_scheduler_reads_the_inbox_when_it_is_set(services, bot, clock, imap_mailbox):
+    sample = await seed(services)
+    read_from(services, imap_mailbox)
+    services.settings.imap_poll_seconds = 30
+    async with services.sessions() as session:
+        uid = (await session.get(Meeting, sample.forum)).uid
+    append(imap_mailbox, fixture("outlook_reply.eml", uid=uid, attendee=EMAILS["anne"]))
+    background = await start_background(services, bot.app)
+    try:
+        job = background.scheduler.get_job("inbox")
+        assert job is not None and job.trigger.interval == timedelta(seconds=30)
+        for _ in range(200):  # the job runs at once at start, in the scheduler's own time
+            if await rows_where(services, Attendance):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await background.stop()
+    assert [a.answer for a in await rows_where(services, Attendance)] == ["yes"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import aiosmtplib
 
 from bot.config import Settings
-from bot.mail.inbound.verp import bounce_sender
+from bot.mail.inbound import verp
 from bot.mail.outcomes import Outcome, Result, classify_code
 from storage.outbox import OutboxRow
 
@@ -25,6 +25,11 @@ PROBE_TIMEOUT = 10.0  # the start-up check: long enough for a slow relay, short 
 
 def _one_line(text: object) -> str:
     return " ".join(str(text).split())
+
+
+def envelope_sender(settings: Settings, row: OutboxRow | None = None) -> str:
+    """The MAIL FROM of a row: its VERP address, so a bounce names it (`bot.mail.inbound`)."""
+    return verp.bounce_sender(settings, row) if row is not None else verp.bounce_base(settings)
 
 
 def _why(exc: BaseException) -> str:
@@ -181,7 +186,7 @@ async def send_batch(
         try:
             while not queue.empty():
                 row = queue.get_nowait()
-                await on_result(row, await connection.send(bounce_sender(settings, row),
+                await on_result(row, await connection.send(envelope_sender(settings, row),
                                                             row.recipient, row.body))
         finally:
             await connection.close()

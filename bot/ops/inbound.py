@@ -1,5 +1,7 @@
-"""What the secretariat's inbox changes: bounces, calendar replies, mailed unsubscribes, and
-the addresses that bounce (for /outbox, /focal and the administrators' daily note).
+"""What the secretariat's inbox changes: bounces, calendar replies, mailed unsubscribes.
+
+(The addresses that bounce are shown by `bot.ops.mail.outbox_summary`, `bot.ops.membership.
+focal_points` and the daily note, `bot.mail.inbound.note`.)
 
 The inbox worker (`bot.mail.inbound.worker`) calls one of these per message; each opens its one
 transaction and returns a short line for the log (never a password or a token).
@@ -7,18 +9,13 @@ transaction and returns a short line for the log (never a password or a token).
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from bot.mail.inbound.parse import PERMANENT, BounceNote, CalendarReply, Unsubscribe
 from bot.ops import subscriptions
-from bot.ops.admin import require_admin
 from bot.services import Services
 from storage import audit, bounces, meetings
 from storage.audit import AuditAction
-from storage.bounces import BouncingContact
 from storage.errors import Rejected
 from storage.models import Answer
-from storage.people import Viewer
 
 ACTOR = "mail"  # the audit entries' actor: the secretariat's inbox
 
@@ -82,27 +79,4 @@ async def record_unsubscribe(services: Services, request: Unsubscribe) -> str:
         return "an unsubscribe request from an unknown address: ignored"
     changed = await subscriptions.unsubscribe(services, person[0], request.kind, via="mail")
     return f"{request.kind} {'turned off' if changed else 'was off already'} by mail"
-
-
-async def hold_undeliverable(services: Services) -> int:
-    """Park pending email to undeliverable addresses (before each delivery run)."""
-    async with services.sessions.begin() as session:
-        return await bounces.hold_undeliverable(session)
-
-
-async def bouncing_contacts(services: Services, viewer: Viewer) -> list[BouncingContact]:
-    """Contacts whose address bounces (administrators: /outbox, `fof-bot outbox`)."""
-    require_admin(viewer)
-    async with services.sessions() as session:
-        return await bounces.bouncing_contacts(session)
-
-
-async def bouncing_among(services: Services, viewer: Viewer,
-                         person_ids: list[int]) -> dict[int, datetime]:
-    """Since when each of these contacts' address bounces; empty for non-administrators."""
-    if not viewer.is_admin or not person_ids:
-        return {}
-    async with services.sessions() as session:
-        found = await bounces.bouncing_contacts(session, person_ids)
-    return {contact.person_id: contact.since for contact in found}
 
