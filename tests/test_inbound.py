@@ -20,9 +20,10 @@ from bot.cli import _secrets
 from bot.config import ConfigError, Mailbox, load_settings
 from bot.mail.delivery import deliver_due
 from bot.mail.digest import build_digests
-from bot.mail.inbound import worker
+from bot.mail.inbound import parse, worker
 from bot.mail.inbound.mailbox import HANDLED, MailboxReader
 from bot.mail.operator import outbox_cli
+from bot.offline import user
 from bot.scheduling import start_background
 from bot.services import Services
 from bot.startup import settings_line
@@ -37,7 +38,7 @@ from tests.imap_server import (  # noqa: F401  (fixtures)
     imap_mailbox_fixture,
     imap_server_fixture,
 )
-from tests.mail_fixtures import EMAILS, Sample, seed
+from tests.mail_fixtures import EMAILS, JOSE_TELEGRAM, Sample, seed
 
 FIXTURES = Path(__file__).parent / "fixtures"
 VERP = re.compile(r"^secretariat\+b([0-9]+)x[0-9a-f]{10}@gfmd\.example$")
@@ -292,6 +293,8 @@ async def test_administrators_see_bounced_addresses(services, settings, clock, m
     assert f"focal point for Bangladesh: address bounces since 2 July 2007 (Rahim Uddin, " \
            f"{rahim})" in text and "5.1.1" in text
     assert "address bounces since 2 July 2007" in await ask(bot, ADMIN, "/focal BD")
+    jose = await ask(bot, user(JOSE_TELEGRAM, "José"), "/focal BD")  # a focal point, not admin
+    assert "Rahim Uddin" in jose and "bounces" not in jose
     assert await outbox_cli(settings) == 0
     assert f"(Rahim Uddin, {rahim})" in capsys.readouterr().out
 
@@ -303,6 +306,20 @@ async def test_an_unreachable_mailbox_is_one_warning_without_the_password(servic
     assert report.handled == 0 and report.error
     assert "hunter2-pw" not in caplog.text and "imap://secretariat@127.0.0.1:1/INBOX" in \
         caplog.text
+
+
+def test_what_is_not_a_bounce_or_a_reply():
+    plain = parse.read_message(b"From: someone@example.org\r\nSubject: Hello\r\n\r\nHi\r\n")
+    assert parse.classify(plain) == parse.Ignored("not for us")
+    delivered = fixture("dsn_permanent.eml", verp="secretariat+b1x0123456789@gfmd.example",
+                        recipient="a@example.org").replace(b"Action: failed", b"Action: delivered")
+    assert parse.classify(parse.read_message(delivered.replace(b"Status: 5.1.1", b"Status: 2.0.0"))
+                          ) == parse.Ignored("a delivery report without a failure")
+    request = fixture("apple_reply.eml", uid="x@gfmd.example", attendee="a@example.org")
+    assert parse.classify(parse.read_message(request.replace(b"METHOD:REPLY", b"METHOD:REQUEST"))
+                          ) == parse.Ignored("not for us")  # an invitation, not an answer
+    huge = parse.find_token("secretariat+b99999999999x0123456789@gfmd.example")
+    assert huge is None  # row ids past an INTEGER column are nobody's
 
 
 def test_imap_configuration():

@@ -19,7 +19,7 @@ from bot.config import Settings
 from storage.outbox import OutboxRow
 
 MAC_LENGTH = 10
-TOKEN = re.compile(r"\+b([0-9]{1,12})x([0-9a-f]{" + str(MAC_LENGTH) + r"})@", re.IGNORECASE)
+TOKEN = re.compile(r"\+b([0-9]{1,9})x([0-9a-f]{" + str(MAC_LENGTH) + r"})@", re.IGNORECASE)
 UNKEYED = b"fof-verp"
 
 

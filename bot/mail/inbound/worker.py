@@ -39,7 +39,11 @@ class PollReport:
 
 async def handle(services: Services, raw: bytes) -> str:
     """Do what one message asks; a line saying what that was."""
-    reading = parse.classify(parse.read_message(raw))
+    try:
+        reading = parse.classify(parse.read_message(raw))
+    except Exception:  # a message no parser makes sense of: read once, never again
+        log.warning("inbox: a message that could not be read", exc_info=True)
+        reading = parse.Ignored("a message that could not be read")
     if isinstance(reading, parse.BounceNote):
         return await inbound.record_bounce(services, reading)
     if isinstance(reading, parse.CalendarReply):
