@@ -4,6 +4,7 @@ members, the steering group, the troika and focal points."""
 from __future__ import annotations
 
 from itertools import groupby
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
@@ -136,8 +137,9 @@ async def focal_lines(context: BotContext, viewer: Viewer, query: str, *,
     for person in found.people:
         contact = f" — {esc(person.email)}" if show_email else ""
         if person.id in found.bouncing:  # administrators only (bot/mail/inbound)
-            contact += " — " + _("address bounces since {day}", day=esc(dates.full_day(
-                found.bouncing[person.id].date(), viewer.language)))
+            since = found.bouncing[person.id].astimezone(ZoneInfo(viewer.timezone)).date()
+            contact += " — " + _("address bounces since {day}",
+                                 day=esc(dates.full_day(since, viewer.language)))
         lines.append(f"• {esc(person.name)}{contact}")
     return lines
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from html import escape
+from zoneinfo import ZoneInfo
 
 from bot import dates
 from bot.i18n import N_, _, using
@@ -28,9 +29,9 @@ ROLE_LINES = {
 }
 
 
-def contact_lines(contact: BouncingContact, language: str) -> list[str]:
+def contact_lines(contact: BouncingContact, language: str, zone: str = "UTC") -> list[str]:
     """'focal point for Senegal: address bounces since 3 March 2007 (Awa Diop, a@b.sn)'."""
-    day = dates.full_day(contact.since.date(), language)
+    day = dates.full_day(contact.since.astimezone(ZoneInfo(zone)).date(), language)
     who = f"({contact.name}, {contact.address})"
     lines = [f"{_(ROLE_LINES[role], member=member, day=day)} {who}"
              for role, member in contact.roles if role in ROLE_LINES]
@@ -38,12 +39,12 @@ def contact_lines(contact: BouncingContact, language: str) -> list[str]:
                      + f" ({contact.address})"]
 
 
-def note_text(contacts: list[BouncingContact], language: str) -> str:
+def note_text(contacts: list[BouncingContact], language: str, zone: str) -> str:
     """The note as Telegram HTML (names and addresses escaped)."""
     heading = _("These addresses bounce; no email goes to them until the contact's address "
                 "is changed (/setfocal, or the contact updates it):")
     lines = [f"• {escape(line)}" for contact in contacts
-             for line in contact_lines(contact, language)]
+             for line in contact_lines(contact, language, zone)]
     return "\n".join([escape(heading), *lines])
 
 
@@ -62,7 +63,7 @@ async def queue_daily_note(services: Services, now: datetime) -> int:
             reader = await mailing.person_by_telegram(session, admin)
             language = reader.language if reader is not None else "en"
             with using(language):
-                text = note_text(contacts, language)
+                text = note_text(contacts, language, services.settings.timezone)
             queued += await outbox.enqueue(
                 session, key=f"{KIND}:{local.date().isoformat()}:{admin}", recipient=str(admin),
                 kind=KIND, body=text, now=now, subject=KIND, channel=Channel.TELEGRAM)
