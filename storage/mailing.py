@@ -161,6 +161,19 @@ async def roster(session: AsyncSession) -> Roster:
     return found
 
 
+async def digest_zones(session: AsyncSession, frequencies: Iterable[str]) -> list[str]:
+    """The zones of the people who may get a digest of these frequencies (the roster's people:
+    active, with a mail role in an active member), each once."""
+    result = await session.exec(
+        select(Person.timezone).distinct()
+        .join(Role, col(Role.person_id) == col(Person.id))
+        .join(Member, col(Member.id) == col(Role.member_id))
+        .where(Person.active == True, Member.active == True,  # noqa: E712
+               col(Role.role).in_(MAIL_ROLES), col(Person.digest).in_(list(frequencies)))
+    )
+    return sorted({zone or "UTC" for zone in result.all()})
+
+
 async def person_by_telegram(session: AsyncSession, telegram_id: int) -> Recipient | None:
     person = (await session.exec(select(Person).where(Person.telegram_id == telegram_id))).first()
     return _recipient(person) if person is not None else None

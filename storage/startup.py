@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
-import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import db, runs
@@ -77,25 +77,23 @@ class NotMigrated(Exception):
     """`--no-migrate` on a database that is not at the newest migration."""
 
 
-@functools.cache
-def _newest() -> frozenset[str]:
-    from alembic.script import ScriptDirectory
-
-    return frozenset(ScriptDirectory(str(db.MIGRATIONS)).get_heads())
+async def current_revisions(engine: AsyncEngine) -> set[str]:
+    """The database's Alembic revisions, read with one query (none before the first migration)."""
+    async with engine.connect() as connection:
+        try:
+            found = await connection.execute(text("SELECT version_num FROM alembic_version"))
+        except DBAPIError:  # no such table yet
+            return set()
+        return {row[0] for row in found}
 
 
 async def check_migrated(engine: AsyncEngine) -> None:
     """Raise NotMigrated unless the database is at the newest migration."""
-    from alembic.runtime.migration import MigrationContext
-
-    async with engine.connect() as connection:
-        current = await connection.run_sync(
-            lambda sync: set(MigrationContext.configure(sync).get_current_heads()))
-    heads = set(_newest())
-    if current != heads:
+    current = await current_revisions(engine)
+    if current != {db.SCHEMA_HEAD}:
         found = ", ".join(sorted(current)) or "none"
         raise NotMigrated(f"the database is not migrated (revision {found}, newest "
-                          f"{', '.join(sorted(heads))}): run `fof-bot db upgrade` first, or "
+                          f"{db.SCHEMA_HEAD}): run `fof-bot db upgrade` first, or "
                           "start without --no-migrate")
 
 
@@ -104,7 +102,7 @@ async def prepare(engine: AsyncEngine, async_url: str, *, admin_ids: list[int], 
     """Migrate (unless told not to), bootstrap administrators, note the first start: locked."""
     sessions = db.session_factory(engine)
     async with startup_lock(engine, async_url):
-        if migrate:
+        if migrate and await current_revisions(engine) != {db.SCHEMA_HEAD}:
             await db.upgrade(async_url)
         else:
             await check_migrated(engine)

@@ -20,7 +20,7 @@ from bot.scheduling import DIGEST_JOB, catch_up, run_digest
 from bot.services import open_services
 from storage import outbox, runs
 from storage.models import Admin, OutboxMessage, ScheduledRun
-from tests.mail_fixtures import seed
+from tests.mail_fixtures import EMAILS, seed
 from tests.test_mail_delivery import queue
 
 MONDAY_DIGEST = datetime(2007, 7, 2, 5, 0, tzinfo=UTC)  # 07:00 Brussels
@@ -52,9 +52,13 @@ async def test_one_of_two_instances_builds_a_digest_run(services, settings, cloc
         reports = await asyncio.gather(run_digest(services, clock.now()),
                                        run_digest(other, clock.now()))
     built = [r for r in reports if r is not None]
-    assert len(built) == 1 and built[0].queued == 6
-    [run] = (await _runs(services))
-    assert run.claimed_until is None and "6 queued" in run.outcome
+    # four runs were due (07:00 in Manila, Dhaka, Helsinki, Brussels), each built by one
+    # instance: every reader whose morning it is got one digest, nobody two
+    assert sum(r.queued for r in built) == 5
+    assert await _count(services, OutboxMessage) == 5
+    found = await _runs(services)
+    assert len(found) == 4 and all(r.claimed_until is None and " queued" in r.outcome
+                                   for r in found)
 
 
 async def _runs(services) -> list[ScheduledRun]:
@@ -70,17 +74,17 @@ async def test_a_claim_left_by_a_dead_instance_is_taken_over_after_it_runs_out(
     async with services.sessions.begin() as session:  # an instance claims the run, then dies
         assert await runs.claim(session, job=DIGEST_JOB, scheduled_for=MONDAY_DIGEST,
                                 now=clock.now(), owner="dead:1:x", lease=timedelta(minutes=10))
-    assert await run_digest(services, clock.now()) is None  # being built elsewhere
-    assert _weekly(await catch_up(services, clock.now())) == []
+    report = await run_digest(services, clock.now())  # the other zones' runs, not Brussels'
+    assert report is not None and EMAILS["anne"] not in {e.email for e in report.entries}
+    monday = f"{DIGEST_JOB} of {MONDAY_DIGEST:%Y-%m-%d %H:%M} UTC"
+    lines = await catch_up(services, clock.now())
+    assert [line for line in lines if line.startswith(monday)] == []  # being built elsewhere
     clock.advance(timedelta(minutes=10))
-    [line] = _weekly(await catch_up(services, clock.now()))
-    assert "sent 0.2 h late" in line
-    [run] = [r for r in await _runs(services) if r.job == DIGEST_JOB]
+    [line] = [line for line in await catch_up(services, clock.now()) if line.startswith(monday)]
+    assert "sent 0.2 h late (readers in Europe/Brussels)" in line
+    [run] = [r for r in await _runs(services)
+             if r.job == DIGEST_JOB and r.scheduled_for == MONDAY_DIGEST]
     assert run.claimed_by == services.instance and run.claimed_until is None
-
-
-def _weekly(lines: list[str]) -> list[str]:
-    return [line for line in lines if line.startswith(DIGEST_JOB + " ")]
 
 
 async def test_a_digest_due_before_the_database_existed_is_never_caught_up(
@@ -99,7 +103,8 @@ async def test_a_digest_due_before_the_database_existed_is_never_caught_up(
         # the next Monday's digest, missed while the bot was down, is caught up as usual
         clock.set(MONDAY_DIGEST + timedelta(days=7, hours=3))
         done = await catch_up(services, clock.now())
-        assert f"{DIGEST_JOB} of 2007-07-09 05:00 UTC sent 3.0 h late" in done
+        assert f"{DIGEST_JOB} of 2007-07-09 05:00 UTC sent 3.0 h late (readers in " \
+               "Europe/Brussels)" in done
         assert await _count(services, OutboxMessage) > 0
 
 

@@ -28,7 +28,7 @@ async def test_digest_content_per_role(services, clock, mail_sink):
     assert all(f"* {t}\n" in anne for t in ("Troika meeting", "Global Forum", "Steering group"))
     assert "STEERING GROUP" in anne and "Philippines (troika: future)" in anne
     assert "Pilot on measuring the impacts" in anne  # another steering member's open action
-    assert "Thursday, 5 July 2007, 14:00 (Europe/Brussels)" in anne
+    assert "Thursday, 5 July 2007, 14:00 (Brussels time)" in anne
     # Luc: Belgium's steering representative, not a focal point: no Forum (audience all)
     luc = text[EMAILS["luc"]]
     assert "* Troika meeting\n" in luc and "* Steering group\n" in luc
@@ -39,8 +39,8 @@ async def test_digest_content_per_role(services, clock, mail_sink):
     assert "Troika meeting" not in rahim and "Steering group" not in rahim
     assert "STEERING GROUP" not in rahim
     assert "OVERDUE Feasibility study on a migrant resource centre (BD)" in rahim
-    assert "Monday, 9 July 2007, 13:00 (Asia/Dhaka); Monday, 9 July 2007, 09:00 local time " \
-           "(Europe/Brussels)" in rahim
+    assert "Monday, 9 July 2007, 13:00 (Dhaka time); Monday, 9 July 2007, 09:00 local time " \
+           "in Brussels" in rahim
     # Mikko: Finland, steering: the pilot is his own member's action, due soon
     mikko = text[EMAILS["mikko"]]
     assert "Pilot on measuring the impacts" in mikko and "OVERDUE" not in mikko

@@ -9,18 +9,18 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from bot.cron import cron_trigger
+from bot.digest_runs import daily_schedule
 from bot.scheduling import (
-    DAILY_DIGEST_JOB,
     DIGEST_JOB,
+    DIGEST_TICK,
     catch_up,
-    daily_schedule,
     last_fire_time,
     run_digest,
     start_background,
 )
 from storage.models import ScheduledRun
 from storage.runs import FIRST_START
-from tests.mail_fixtures import rows, seed
+from tests.mail_fixtures import EMAILS, rows, seed
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -60,14 +60,20 @@ async def test_scheduled_digest_runs_once_per_fire_time(services, clock):
     await seed(services)
     clock.set(datetime(2007, 7, 2, 5, 0, tzinfo=UTC))  # Monday 07:00 Brussels
     report = await run_digest(services, clock.now())
-    assert report is not None and report.queued == 6
+    # 07:00 has come in Brussels, Helsinki, Dhaka and Manila, not yet in Mexico City
+    assert report is not None and report.queued == 5
+    assert EMAILS["maria"] not in {e.email for e in report.entries}
     clock.advance(timedelta(seconds=30))
     assert await run_digest(services, clock.now()) is None  # a second instance, or a rerun
     async with services.sessions() as session:
         runs = (await session.exec(select(ScheduledRun)
                                    .where(ScheduledRun.job != FIRST_START))).all()
-    assert [(r.job, r.scheduled_for) for r in runs] == [
-        (DIGEST_JOB, datetime(2007, 7, 2, 5, 0, tzinfo=UTC))]
+    assert sorted((r.job, r.scheduled_for) for r in runs) == [
+        (DIGEST_JOB, datetime(2007, 7, 1, 23, 0, tzinfo=UTC)),  # Manila
+        (DIGEST_JOB, datetime(2007, 7, 2, 1, 0, tzinfo=UTC)),  # Dhaka
+        (DIGEST_JOB, datetime(2007, 7, 2, 4, 0, tzinfo=UTC)),  # Helsinki
+        (DIGEST_JOB, datetime(2007, 7, 2, 5, 0, tzinfo=UTC)),  # Brussels
+    ]
 
 
 async def test_missed_digest_is_caught_up_within_the_limit(services, clock):
@@ -75,14 +81,17 @@ async def test_missed_digest_is_caught_up_within_the_limit(services, clock):
     clock.set(datetime(2007, 7, 2, 14, 0, tzinfo=UTC))  # 9 hours late
     done = await catch_up(services, clock.now())
     assert any(line.startswith(f"{DIGEST_JOB} of 2007-07-02 05:00 UTC sent") for line in done)
-    assert len(await rows(services, "digest:")) == 6
+    # within the 12 hours: Brussels (9 h), Helsinki (10 h), Mexico City (its 07:00 was 12:00 UTC);
+    # Dhaka's (13 h) and Manila's (15 h) are too late
+    assert sorted(r.recipient for r in await rows(services, "digest:")) == sorted(
+        EMAILS[k] for k in ("anne", "luc", "mikko", "maria"))
     assert await catch_up(services, clock.now()) == []  # a second start: nothing more
 
 
 async def test_missed_digest_too_late_is_skipped_with_a_log_line(services, clock, caplog):
     await seed(services)
     clock.set(datetime(2007, 7, 3, 2, 0, tzinfo=UTC))  # 21 hours late
-    with caplog.at_level(logging.WARNING, logger="bot.scheduling"):
+    with caplog.at_level(logging.WARNING, logger="bot.digest_runs"):
         done = await catch_up(services, clock.now())
     assert any("skipped" in line for line in done)
     assert "missed digest of 2007-07-02 05:00 UTC skipped: 21.0 h late" in caplog.text
@@ -96,11 +105,10 @@ async def test_start_background_schedules_the_jobs_and_stops(services, bot, cloc
     background = await start_background(services, bot.app)
     try:
         scheduler = background.scheduler
-        assert {j.id for j in scheduler.get_jobs()} == {
-            DIGEST_JOB, DAILY_DIGEST_JOB, "reminders", "delivery"}
-        digest_job = scheduler.get_job(DIGEST_JOB)
-        next_run = digest_job.next_run_time.astimezone(BRUSSELS)
-        assert next_run.weekday() == 0 and (next_run.hour, next_run.minute) == (7, 0)
+        assert {j.id for j in scheduler.get_jobs()} == {DIGEST_TICK, "reminders", "delivery"}
+        digest_job = scheduler.get_job(DIGEST_TICK)
+        next_run = digest_job.next_run_time.astimezone(UTC)
+        assert next_run == datetime(2007, 7, 1, 12, 1, tzinfo=UTC) or next_run.second == 0
         assert scheduler.timezone == BRUSSELS
         assert digest_job.coalesce is True
     finally:

@@ -24,7 +24,7 @@ async def test_settings_buttons_change_preferences(bot, services, data):
     person = await ana(services)
     assert (person.digest, person.reminders, person.language) == ("daily", False, "es")
     assert (await audits(services, "settings.change"))[-1].after == {"language": "es"}
-    assert "jue 5 jul 2007" in await ask(bot, ANA, "/next")  # dates follow the language
+    assert "jue, 5 jul 2007" in await ask(bot, ANA, "/next")  # dates follow the language
 
 
 async def test_typed_time_zone(bot, services, data):

@@ -44,6 +44,12 @@ def test_migrations_create_every_table_and_match_the_models(tmp_path):
     engine.dispose()
 
 
+def test_the_schema_head_start_up_compares_with_is_the_newest_migration():
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory(str(db.MIGRATIONS)).get_heads() == [db.SCHEMA_HEAD]
+
+
 def test_downgrade_then_upgrade(tmp_path):
     url = f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"
     db.upgrade_sync(url)

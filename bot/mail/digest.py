@@ -220,13 +220,16 @@ Enqueue = Callable[[list[_Rendered]], Awaitable[list[DigestEntry]]]
 
 
 async def _queue_all(inputs: DigestInputs, settings: Settings, now: datetime, enqueue: Enqueue,
-                     *, only_email: str | None, frequencies: tuple[str, ...]) -> DigestReport:
+                     *, only_email: str | None, frequencies: tuple[str, ...],
+                     zones: frozenset[str] | None = None) -> DigestReport:
     """BATCH recipients at a time: rendered, then handed to `enqueue` at once, so memory holds
     one batch of messages and the outbox fills as the run goes."""
     report = DigestReport()
     recipients = sorted(inputs.roster.people.values(), key=lambda r: r.email)
     if only_email is not None:
         recipients = [r for r in recipients if r.email.lower() == only_email.lower()]
+    if zones is not None:  # a scheduled run: the readers whose morning it is
+        recipients = [r for r in recipients if r.timezone in zones]
     for start in range(0, len(recipients), BATCH):
         rendered: list[_Rendered] = []
         for recipient in recipients[start:start + BATCH]:
@@ -267,8 +270,10 @@ async def build_digests(
     only_email: str | None = None,
     dry_run: bool = False,
     frequencies: tuple[str, ...] = ALL_FREQUENCIES,
+    zones: frozenset[str] | None = None,
 ) -> DigestReport:
-    """Queue today's digest for every recipient whose preference is in `frequencies`.
+    """Queue today's digest for every recipient whose preference is in `frequencies` (and,
+    for a scheduled run, whose zone is in `zones`).
 
     `only_email` limits the run to that recipient and, being an explicit request, sends even
     when their preference is off or there is nothing to report. `dry_run` renders and reports
@@ -290,7 +295,7 @@ async def build_digests(
             return await _queue_batch(session, rendered, now, False)
 
     return await _queue_all(inputs, services.settings, now, enqueue, only_email=only_email,
-                            frequencies=frequencies)
+                            frequencies=frequencies, zones=zones)
 
 
 async def queue_preview(
