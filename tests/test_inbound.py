@@ -9,6 +9,7 @@ import asyncio
 import base64
 import quopri
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from bot.config import ConfigError, Mailbox, load_settings
 from bot.mail.delivery import deliver_due
 from bot.mail.digest import build_digests
 from bot.mail.inbound import parse, worker
-from bot.mail.inbound.mailbox import HANDLED, MailboxReader
+from bot.mail.inbound.mailbox import HANDLED, HANDLED_FOLDER, MailboxReader
 from bot.mail.operator import outbox_cli
 from bot.offline import user
 from bot.scheduling import start_background
@@ -379,3 +380,22 @@ async def test_the_scheduler_reads_the_inbox_when_it_is_set(services, bot, clock
     finally:
         await background.stop()
     assert [a.answer for a in await rows_where(services, Attendance)] == ["yes"]
+
+
+async def test_a_server_without_keywords_gets_a_folder_of_handled_mail(services, clock,
+                                                                       imap_mailbox):
+    await seed(services)
+    read_from(services, imap_mailbox)
+    append(imap_mailbox, fixture("unsubscribe.eml", sender=EMAILS["mikko"], body="stop"))
+    probe = MailboxReader(imap_mailbox)
+    await asyncio.to_thread(probe.open)  # Dovecot keeps keywords: the reader would use them
+    assert probe.keywords is True
+    await asyncio.to_thread(probe.close)
+    report = await worker.poll(services, clock.now(),
+                               reader=MailboxReader(imap_mailbox, keywords=False))
+    assert report.handled == 1
+    assert flags_of(imap_mailbox) == {}  # moved, not deleted:
+    assert len(flags_of(replace(imap_mailbox, folder=HANDLED_FOLDER))) == 1
+    again = await worker.poll(services, clock.now(),
+                              reader=MailboxReader(imap_mailbox, keywords=False))
+    assert again.handled == 0
