@@ -323,6 +323,17 @@ def test_what_is_not_a_bounce_or_a_reply():
     assert huge is None  # row ids past an INTEGER column are nobody's
 
 
+@pytest.mark.parametrize("header", ["Auto-Submitted: auto-replied", "X-Autoreply: yes",
+                                    "Precedence: auto_reply", "Subject: Out of Office: digest"])
+def test_auto_replies_of_every_kind_are_ignored(header):
+    raw = fixture("out_of_office.eml", verp="secretariat+b7x0123456789@gfmd.example",
+                  recipient=EMAILS["rahim"]).decode()
+    raw = re.sub(r"(?m)^(Auto-Submitted|Subject|X-Auto-Response-Suppress):.*\r\n", "", raw)
+    message = parse.read_message(f"{header}\r\n{raw}".encode())
+    assert parse.classify(message) == parse.Ignored("auto-reply")
+    assert parse.classify(parse.read_message(raw.encode())) == parse.Ignored("not for us")
+
+
 def test_imap_configuration():
     settings = load_settings(
         _env_file=None, mail_from="secretariat@gfmd.example",
