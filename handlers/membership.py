@@ -4,10 +4,11 @@ members, the steering group, the troika and focal points."""
 from __future__ import annotations
 
 from itertools import groupby
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import parsing
+from bot import dates, parsing
 from bot.i18n import N_, _, current, n_
 from bot.names import region_name
 from bot.ops import membership as ops
@@ -152,6 +153,10 @@ async def focal_lines(context: BotContext, viewer: Viewer, query: str, *,
                 member=member_name(found.member))]
     for person in found.people:
         contact = f" — {esc(person.email)}" if show_email else ""
+        if person.id in found.bouncing:  # administrators only (bot/mail/inbound)
+            since = found.bouncing[person.id].astimezone(ZoneInfo(viewer.timezone)).date()
+            contact += " — " + _("address bounces since {day}",
+                                 day=esc(dates.full_day(since, current())))
         lines.append(f"• {esc(person.name)}{contact}")
     return lines
 
