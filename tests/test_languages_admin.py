@@ -196,7 +196,7 @@ async def test_bad_input_in_the_readers_language(bot, services, data, spanish, w
 
 async def test_membership_replies_in_french_and_spanish(bot, services, data, spanish):
     french = await ask(bot, FRENCH, "/addmember SN Sénégal")
-    assert french == "Ajout de Sénégal (SN) : État, African."
+    assert french == "Ajout de Sénégal (SN) : État, Groupe des États d'Afrique."
     assert await ask(bot, spanish, "/steering add SN") == \
         "Sénégal (SN) se ha incorporado al Grupo Directivo."
     steering = await ask(bot, FRENCH, "/steering")
@@ -212,7 +212,7 @@ async def test_membership_replies_in_french_and_spanish(bot, services, data, spa
     asked = await bot.send(FRENCH, "/removemember BD")
     assert texts(asked) == "Retirer Bangladesh (BD) ? Son historique est conservé."
     assert [label for call in asked for label, _data in call.buttons] == [
-        "Oui, retirer BD", "Non, le garder"]
+        "Oui, retirer BD", "Non, ne rien changer"]
 
 
 ACTIONS = (
