@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: catalogs demo test test-sqlite bench lint run clean
+.PHONY: catalogs demo test test-sqlite imap-server bench lint run clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,12 +23,17 @@ demo: $(STAMP) catalogs
 # The suite on SQLite, then on a throwaway PostgreSQL server that tests/pg_server.py starts
 # (installing Debian's postgresql package when missing and possible) and stops; where
 # PostgreSQL cannot be had it says so in one loud line and runs SQLite only.
-test: $(STAMP) catalogs
+test: $(STAMP) catalogs imap-server
 	$(BIN)/python -m tests.pg_server
 
 # The suite on SQLite only (quicker while working).
 test-sqlite: $(STAMP) catalogs
 	$(BIN)/python -m pytest -x
+
+# Debian's dovecot-imapd for the inbox tests (tests/imap_server.py), installed with apt-get when
+# missing and possible (root or sudo); where it cannot be, one loud line and they are skipped.
+imap-server: $(STAMP)
+	$(BIN)/python -m tests.imap_server install
 
 bench: $(STAMP) catalogs
 	$(BIN)/python -m tests.bench

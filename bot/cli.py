@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _secrets(settings: Settings) -> list[str]:
-    """What must never be printed: the token, the SMTP password, the database password."""
+    """What must never be printed: the token, the SMTP, database and IMAP passwords."""
     from sqlalchemy.engine import make_url
 
     found = [
@@ -64,7 +64,8 @@ def _secrets(settings: Settings) -> list[str]:
                   settings.webhook_secret)
         if s is not None
     ]
-    return found + [p for p in [make_url(settings.database_url).password] if p]
+    inbox = [settings.mailbox.password] if settings.mailbox else []
+    return found + [p for p in [make_url(settings.database_url).password, *inbox] if p]
 
 
 def _webhook(settings: Settings, args: argparse.Namespace):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import sys
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Annotated, Literal
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
@@ -69,6 +70,11 @@ class Settings(BaseSettings):
     bot_username: str | None = None
     # how long a claimed outbox batch stays with its instance unless renewed (several instances)
     delivery_lease_seconds: float = Field(default=60, ge=1, le=3600)
+    # The secretariat's inbox (bounces, calendar replies, unsubscribe mails): off when unset.
+    imap_url: SecretStr | None = None
+    imap_poll_seconds: float = Field(default=60, ge=5, le=86400)
+    # The envelope sender, made VERP per message (local+b<token>@domain); FOF_MAIL_FROM if unset.
+    bounce_address: str | None = None
 
     @field_validator("telegram_api_url")
     @classmethod
@@ -98,6 +104,24 @@ class Settings(BaseSettings):
             return None
         try:
             return check_address(value)
+        except EmailNotValidError as exc:
+            raise ValueError(f"is not an email address ({exc})") from None
+
+    @field_validator("imap_url")
+    @classmethod
+    def _check_imap_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        mailbox_of(value.get_secret_value().strip())  # raises ValueError naming what is wrong
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("bounce_address")
+    @classmethod
+    def _check_bounce_address(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            return check_address(value.strip())
         except EmailNotValidError as exc:
             raise ValueError(f"is not an email address ({exc})") from None
 
@@ -196,6 +220,11 @@ class Settings(BaseSettings):
         return value
 
     @cached_property
+    def mailbox(self) -> Mailbox | None:
+        """The inbound mailbox (FOF_IMAP_URL) read for bounces and replies, if any."""
+        return mailbox_of(self.imap_url.get_secret_value()) if self.imap_url else None
+
+    @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
@@ -227,6 +256,43 @@ class Settings(BaseSettings):
                 f"{ENV_PREFIX}MAIL_FROM is not set: sending mail needs a sender address"
             )
         return self.mail_from
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """Where FOF_IMAP_URL points: imaps (TLS from the start) or imap (STARTTLS when offered)."""
+
+    host: str
+    port: int
+    tls: bool
+    user: str
+    password: str = field(repr=False)
+    folder: str = "INBOX"
+
+    def __str__(self) -> str:  # as it may be shown: no password
+        scheme = "imaps" if self.tls else "imap"
+        return f"{scheme}://{self.user}@{self.host}:{self.port}/{self.folder}"
+
+
+IMAP_SHAPE = "write imaps://user:password@host[:port]/INBOX (or imap://...)"
+
+
+def mailbox_of(url: str) -> Mailbox:
+    """Read an IMAP URL; ValueError (never quoting the password) when it is not one."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("imap", "imaps"):
+        raise ValueError(f"must start with imaps:// or imap://; {IMAP_SHAPE}") from None
+    try:
+        port = parsed.port
+    except ValueError:
+        raise ValueError(f"has a port that is not a number from 1 to 65535; {IMAP_SHAPE}"
+                         ) from None
+    if not parsed.hostname or not parsed.username or parsed.password is None:
+        raise ValueError(f"needs a user, a password and a host; {IMAP_SHAPE}") from None
+    tls = parsed.scheme == "imaps"
+    return Mailbox(host=parsed.hostname, port=port or (993 if tls else 143), tls=tls,
+                   user=unquote(parsed.username), password=unquote(parsed.password),
+                   folder=unquote(parsed.path.strip("/")) or "INBOX")
 
 
 def _describe(error: ValidationError) -> str:

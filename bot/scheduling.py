@@ -10,7 +10,9 @@ Jobs:
   FOF_DIGEST_SCHEDULE read in each reader's own zone, weekly and daily readers; daily readers also
   get it at the same local time every day);
 - reminders: the reminder sweep, every minute;
-- delivery: the outbox worker, every 15 seconds, and at once after a sweep or digest adds mail.
+- delivery: the outbox worker, every 15 seconds, and at once after a sweep or digest adds mail;
+- inbox: the secretariat's mailbox (bounces, calendar replies), every FOF_IMAP_POLL_SECONDS,
+  when FOF_IMAP_URL is set (`bot/mail/inbound/worker.py`).
 
 A digest missed while the bot was down runs at start when it is at most FOF_DIGEST_CATCHUP_HOURS
 late, and is otherwise skipped with a log line (`digest_runs.catch_up`).
@@ -41,6 +43,7 @@ from bot.digest_runs import (  # noqa: F401  (the digest's schedule, as this mod
     run_digest,
 )
 from bot.mail import delivery, reminders
+from bot.mail.inbound import worker as inbox
 from bot.mail.outcomes import DeliveryReport
 from bot.services import Services
 
@@ -125,6 +128,11 @@ def _add_jobs(background: Background, services: Services, application: Applicati
                       IntervalTrigger(seconds=int(SWEEP_INTERVAL.total_seconds())),
                       id="reminders", name="reminder sweep",
                       next_run_time=datetime.now(settings.tz))
+    if settings.mailbox is not None:
+        scheduler.add_job(_job(background, services, "inbox",
+                               lambda now: inbox.poll(services, now)),
+                          IntervalTrigger(seconds=int(settings.imap_poll_seconds)),
+                          id="inbox", name="inbox reader", next_run_time=datetime.now(settings.tz))
     # at once at start too: mail left by a stopped instance goes out without waiting a tick
     scheduler.add_job(_job(background, services, "delivery", deliver),
                       IntervalTrigger(seconds=int(DELIVERY_INTERVAL.total_seconds())),

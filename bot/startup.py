@@ -89,12 +89,13 @@ def settings_line(settings: Settings, administrators: int, now: datetime) -> str
     if settings.smtp_username:
         mail += f" as {settings.smtp_username}"
     sender = settings.mail_from or f"nobody ({ENV_PREFIX}MAIL_FROM not set)"
+    inbox = f"inbox {settings.mailbox}; " if settings.mailbox else ""  # no password
     trigger = cron_trigger(settings.digest_schedule, settings.tz)
     fire = trigger.get_next_fire_time(None, now.astimezone(settings.tz))
     upcoming = f"{fire:%a %Y-%m-%d %H:%M %Z}" if fire is not None else "never"
     return (
         f"settings: database {masked(settings.database_url)}; mail server {mail}, "
-        f"from {sender}; {administrators} administrator(s); digest "
+        f"from {sender}; {inbox}{administrators} administrator(s); digest "
         f"'{settings.digest_schedule}' in {settings.timezone}, next {upcoming}"
     )
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
-from bot.dates import locale_for, short_day, short_moment
+from bot.dates import locale_for, short_day, short_moment, zone_name
 from bot.i18n import N_, _, current, n_
 from handlers.common import esc
 from storage.actions import ActionView
@@ -38,10 +38,11 @@ def when(meeting: Meeting, viewer: Viewer) -> str:
     """Start and end in the meeting's zone, and in the reader's when that differs."""
     zone, language = meeting.timezone, current()
     text = (f"{short_moment(meeting.starts_at, zone, language)} –"
-            f"{_end(meeting, zone, language)} ({esc(zone)})")
+            f"{_end(meeting, zone, language)} ({esc(zone_name(zone, language))})")
     if viewer.is_linked and viewer.timezone != zone:
         mine = (f"{short_moment(meeting.starts_at, viewer.timezone, language)} –"
-                f"{_end(meeting, viewer.timezone, language)} ({esc(viewer.timezone)})")
+                f"{_end(meeting, viewer.timezone, language)} "
+                f"({esc(zone_name(viewer.timezone, language))})")
         text = _("{meeting_time}; your time {your_time}", meeting_time=text, your_time=mine)
     return text
 

@@ -4,11 +4,13 @@ members, the steering group, the troika and focal points."""
 from __future__ import annotations
 
 from itertools import groupby
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import parsing
-from bot.i18n import N_, _, n_
+from bot import dates, parsing
+from bot.i18n import N_, _, current, n_
+from bot.names import region_name
 from bot.ops import membership as ops
 from handlers.choices import offering
 from handlers.common import esc, is_private, reply, reply_long
@@ -38,7 +40,7 @@ DIGESTS = {"weekly": N_("weekly"), "daily": N_("daily"), "off": N_("off")}
 
 
 def _by_region(found: list[Member]) -> list[tuple[str, list[Member]]]:
-    return [(region or _(ORGANISATIONS), list(group))
+    return [(region_name(region, current()) if region else _(ORGANISATIONS), list(group))
             for region, group in groupby(found, key=lambda m: m.region)]
 
 
@@ -46,7 +48,8 @@ async def members_lines(context: BotContext, viewer: Viewer,
                         region: str | None = None) -> list[str]:
     found = await ops.list_members(context.services, viewer, region)
     if not found:
-        return [_("No members in the {region} group yet.", region=esc(region)) if region
+        return [_("No members yet in this group: {region}.",
+                  region=esc(region_name(region, current()))) if region
                 else _("No members yet.")]
     lines = [_("<b>Members</b> ({count})", count=len(found))]
     for name, group in _by_region(found):
@@ -150,6 +153,10 @@ async def focal_lines(context: BotContext, viewer: Viewer, query: str, *,
                 member=member_name(found.member))]
     for person in found.people:
         contact = f" — {esc(person.email)}" if show_email else ""
+        if person.id in found.bouncing:  # administrators only (bot/mail/inbound)
+            since = found.bouncing[person.id].astimezone(ZoneInfo(viewer.timezone)).date()
+            contact += " — " + _("address bounces since {day}",
+                                 day=esc(dates.full_day(since, current())))
         lines.append(f"• {esc(person.name)}{contact}")
     return lines
 
@@ -210,10 +217,10 @@ async def create_member(update: Update, context: BotContext, viewer: Viewer, cod
     member = await ops.add_member(context.services, viewer, code, name)
     if member.kind == "state":
         text = _("Added {member}: state, {region}.", member=member_name(member),
-                 region=esc(member.region or "-"))
+                 region=esc(region_name(member.region, current()) or "-"))
     elif member.region:
         text = _("Added {member}: organisation, {region}.", member=member_name(member),
-                 region=esc(member.region))
+                 region=esc(region_name(member.region, current())))
     else:
         text = _("Added {member}: organisation, no regional group.",
                  member=member_name(member))

@@ -41,6 +41,8 @@ class AuditAction(StrEnum):
     OUTBOX_RETRY = "outbox.retry"
     DENIED = "denied"  # refused administrator commands: one entry per user, command and hour
     IMPORT = "import"  # one CSV import: its file, its counts, and the changes of its rows
+    ADDRESS_BOUNCES = "address.bounces"  # an address made undeliverable by its bounces
+    ATTENDANCE_ANSWER = "attendance.answer"  # an answer that came by mail (a calendar reply)
 
 
 DENIAL_WINDOW = timedelta(hours=1)

@@ -292,3 +292,33 @@ class CalendarFeed(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", unique=True)
     generation: int = 0
     renewed_at: datetime = _utc()
+
+
+class BounceSeverity(StrEnum):
+    PERMANENT = "permanent"  # 5.x.x: one makes the address undeliverable
+    TEMPORARY = "temporary"  # 4.x.x: three on different days within seven days do
+
+
+class Bounce(SQLModel, table=True):
+    """A bounce counted against an address: at most one of each severity per address and day
+    (the unique key), so a relay retrying all day counts once."""
+
+    __table_args__ = (UniqueConstraint("address", "day", "severity"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    address: str = Field(max_length=254, index=True)  # lower-cased
+    day: date
+    severity: str = Field(max_length=10)
+    status: str = Field(default="", max_length=16)  # the DSN status, such as 5.1.1
+    diagnostic: str = Field(default="", max_length=300)
+    outbox_id: int | None = Field(default=None, foreign_key="outboxmessage.id")
+    at: datetime = _utc()
+
+
+class UndeliverableAddress(SQLModel, table=True):
+    """An address that bounces: no email goes to it until the contact's address changes."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    address: str = Field(max_length=254, unique=True)  # lower-cased
+    since: datetime = _utc()
+    reason: str = Field(default="", max_length=300)

@@ -29,14 +29,14 @@ async def meeting_row(services, meeting_id):
 
 async def test_next_shows_the_steering_group_in_brussels_time(bot, data):
     text = await ask(bot, DELEGATE, "/next")
-    assert "Steering group" in text and "Thu 5 Jul 2007, 14:00 – 16:00 (Europe/Brussels)" in text
+    assert "Steering group" in text and "Thu 5 Jul 2007, 14:00 – 16:00 (Brussels)" in text
     assert "your time" not in text  # not linked: no personal zone
     assert f"/meeting {data.steering}" in text
 
 
 async def test_next_adds_the_readers_own_zone(bot, data):
     text = await ask(bot, ANA, "/next")
-    assert "your time Thu 5 Jul 2007, 07:00 – 09:00 (America/Mexico_City)" in text
+    assert "your time Thu 5 Jul 2007, 07:00 – 09:00 (Mexico City)" in text
 
 
 async def test_meetings_lists_upcoming_only_in_order(bot, data):
@@ -109,7 +109,7 @@ async def test_attendance_report_by_member_with_unanswered(bot, data):
 async def test_addmeeting_schedules_and_audits(bot, services, data):
     text = await ask(bot, ADMIN, "/addmeeting 2007-10-02 10:00 Asia/Manila | Steering group "
                                  "in Manila | Manila | steering")
-    assert "Scheduled" in text and "Tue 2 Oct 2007, 10:00 – 12:00 (Asia/Manila)" in text
+    assert "Scheduled" in text and "Tue 2 Oct 2007, 10:00 – 12:00 (Manila)" in text
     async with services.sessions() as session:
         meeting = (await session.exec(select(Meeting).where(
             Meeting.title == "Steering group in Manila"))).one()

@@ -83,7 +83,7 @@ async def test_an_unclear_member_is_asked_about_in_the_readers_language(bot, dat
     await ask(bot, FRENCH, "/addmember NE Niger")
     await ask(bot, FRENCH, "/addmember NG Nigeria")
     assert await ask(bot, spanish, "/troika past Nige") == \
-        "¿Se refería a Niger (NE) o Nigeria (NG)?"
+        "¿Quiso decir Niger (NE) o Nigeria (NG)?"
     assert await ask(bot, FRENCH, "/steering add Nige") == \
         "Vouliez-vous dire Niger (NE) ou Nigeria (NG) ?"
 
@@ -196,7 +196,7 @@ async def test_bad_input_in_the_readers_language(bot, services, data, spanish, w
 
 async def test_membership_replies_in_french_and_spanish(bot, services, data, spanish):
     french = await ask(bot, FRENCH, "/addmember SN Sénégal")
-    assert french == "Ajout de Sénégal (SN) : État, African."
+    assert french == "Ajout de Sénégal (SN) : État, Groupe des États d'Afrique."
     assert await ask(bot, spanish, "/steering add SN") == \
         "Sénégal (SN) se ha incorporado al Grupo Directivo."
     steering = await ask(bot, FRENCH, "/steering")
@@ -212,7 +212,7 @@ async def test_membership_replies_in_french_and_spanish(bot, services, data, spa
     asked = await bot.send(FRENCH, "/removemember BD")
     assert texts(asked) == "Retirer Bangladesh (BD) ? Son historique est conservé."
     assert [label for call in asked for label, _data in call.buttons] == [
-        "Oui, retirer BD", "Non, le garder"]
+        "Oui, retirer BD", "Non, ne rien changer"]
 
 
 ACTIONS = (

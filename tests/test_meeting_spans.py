@@ -36,7 +36,7 @@ async def test_a_meeting_over_several_days(bot, services, data):
     text = await ask(bot, ADMIN, "/addmeeting 2007-07-16 09:00 - 2007-07-18 18:00 "
                                  "Europe/Brussels | Forum follow-up | Brussels | all")
     assert "Scheduled:" in text
-    assert "Mon 16 Jul 2007, 09:00 – Wed 18 Jul 2007, 18:00 (Europe/Brussels)" in text
+    assert "Mon 16 Jul 2007, 09:00 – Wed 18 Jul 2007, 18:00 (Brussels)" in text
     meeting = await by_title(services, "Forum follow-up")
     assert (meeting.starts_at, meeting.ends_at) == (utc(16, 7), utc(18, 16))
     assert meeting.agenda == "" and "Warning" not in text
@@ -48,7 +48,7 @@ async def test_a_meeting_over_several_days(bot, services, data):
                                   "2007-10-02 10:00 – 12:30"])
 async def test_an_end_on_the_same_day(bot, services, data, when):
     text = await ask(bot, ADMIN, f"/addmeeting {when} Asia/Manila | Budget | Manila | steering")
-    assert "Tue 2 Oct 2007, 10:00 – 12:30 (Asia/Manila)" in text
+    assert "Tue 2 Oct 2007, 10:00 – 12:30 (Manila)" in text
     meeting = await by_title(services, "Budget")
     assert meeting.ends_at - meeting.starts_at == (utc(2, 4, 30, 10) - utc(2, 2, 0, 10))
 
@@ -68,7 +68,7 @@ async def test_the_agenda_is_the_fifth_field_and_shows_in_meeting_and_ics(bot, s
     check_sane(calls)
     details = calls[0].text
     assert "Agenda: Budget 2008; work plan &lt;draft&gt;" in details
-    assert "Tue 2 Oct 2007, 10:00 – 12:30 (Asia/Manila)" in details
+    assert "Tue 2 Oct 2007, 10:00 – 12:30 (Manila)" in details
     [document] = [c for c in calls if c.method == "sendDocument"]
     [(_name, content)] = document.files.values()
     event = Calendar.from_ical(content).walk("VEVENT")[0]
@@ -123,7 +123,7 @@ async def test_overlap_with_the_same_audience_warns_but_adds(bot, services, data
                                  "Side event | Egmont Palace | all")
     assert "Scheduled:" in text
     assert f"⚠️ Warning: this overlaps <b>#{data.summit}</b> Global Forum on Migration and " \
-           "Development (Mon 9 Jul 2007, 09:00 – Wed 11 Jul 2007, 18:00 (Europe/Brussels)" in text
+           "Development (Mon 9 Jul 2007, 09:00 – Wed 11 Jul 2007, 18:00 (Brussels)" in text
     assert await by_title(services, "Side event") is not None
     # Another audience at the same time, or a meeting right after another: no warning.
     text = await ask(bot, ADMIN, "/addmeeting 2007-07-10 12:00 - 14:00 Europe/Brussels | "
@@ -188,7 +188,7 @@ async def test_the_form_with_skips_makes_a_two_hour_meeting_and_warns(bot, servi
     await ask(bot, ADMIN, "Egmont Palace")
     await bot.click(ADMIN, "form:all")
     text = texts(await bot.click(ADMIN, "form:skip"))
-    assert "Tue 10 Jul 2007, 15:00 – 17:00 (Europe/Brussels)" in text
+    assert "Tue 10 Jul 2007, 15:00 – 17:00 (Brussels)" in text
     assert f"Warning: this overlaps <b>#{data.summit}</b>" in text
     meeting = await by_title(services, "Side event")
     assert meeting.ends_at - meeting.starts_at == utc(1, 2) - utc(1, 0) and meeting.agenda == ""

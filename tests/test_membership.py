@@ -25,7 +25,7 @@ async def member(services, code):
 async def test_members_grouped_by_region_with_organisations(bot, data):
     text = await ask(bot, DELEGATE, "/members")
     assert "<b>Members</b> (7)" in text
-    assert "<b>African</b> (1)" in text and "Ghana (GH)" in text
+    assert "<b>African States</b> (1)" in text and "Ghana (GH)" in text
     assert "<b>Organisations</b> (1)" in text and "(IOM)" in text
     assert text.index("African") < text.index("Asia-Pacific") < text.index("Western European")
 
@@ -41,7 +41,7 @@ async def test_members_of_one_region_loosely_named(bot, data):
 async def test_steering_counts_per_region_and_troika(bot, data):
     text = await ask(bot, DELEGATE, "/steering")
     assert "<b>Steering group</b> (4 members)" in text
-    assert "<b>Western European and Others</b> (2): Belgium (BE), Finland (FI)" in text
+    assert "<b>Western European and other States</b> (2): Belgium (BE), Finland (FI)" in text
     assert "Chair in office: Belgium (BE)" in text and "Next chair: Philippines (PH)" in text
 
 
@@ -89,7 +89,7 @@ async def test_whoami(bot, data):
 
 async def test_addmember_state_and_organisation(bot, services, data):
     text = await ask(bot, ADMIN, "/addmember SN Senegal")
-    assert "Added Senegal (SN): state, African." in text
+    assert "Added Senegal (SN): state, African States." in text
     text = await ask(bot, ADMIN, "/addmember icmpd International Centre for Migration Policy")
     assert "(ICMPD): organisation" in text
     entry = (await audits(services, "member.add"))[-1]

@@ -32,7 +32,7 @@ from bot.mail.recorder import Recorder
 from bot.mail.smtp import ServerSeen, send_batch
 from bot.mail.stale import supersede_stale
 from bot.services import Services
-from storage import outbox
+from storage import bounces, outbox
 from storage.models import Channel
 from storage.outbox import OutboxRow
 
@@ -136,6 +136,7 @@ async def deliver_due(
     recorder = Recorder(services, now, report, on_progress)
     async with services.sessions.begin() as session:
         await supersede_stale(session, now)
+        await bounces.hold_undeliverable(session)  # addresses that bounce get no more mail
     remaining = limit
     servers: list[ServerSeen] = []  # what each batch found of the mail server
     while remaining is None or remaining > 0:

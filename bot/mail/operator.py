@@ -6,10 +6,13 @@ import sys
 from datetime import datetime
 from typing import TextIO
 
+from bot import i18n
 from bot.clock import Clock
 from bot.config import Settings
+from bot.i18n import _
 from bot.mail.delivery import deliver_due
 from bot.mail.digest import build_digests
+from bot.mail.inbound import note
 from bot.mail.outcomes import DeliveryReport, Outcome, Result
 from bot.ops import mail
 from bot.ops.mail import OutboxSummary
@@ -109,7 +112,7 @@ def summary_lines(summary: OutboxSummary) -> list[str]:
             + (f", last error: {oldest.last_error}" if oldest.last_error else "")
         )
     blocked = _blocked_lines(summary)
-    lines += blocked
+    lines += blocked + bouncing_lines(summary)
     if summary.failures:
         lines.append(f"Failures ({len(summary.failures)}):")
         lines += [f"#{f.id} {f.kind} to {f.recipient} after {f.attempts} attempt(s): "
@@ -118,6 +121,18 @@ def summary_lines(summary: OutboxSummary) -> list[str]:
         lines.append("No message has failed for good yet: they wait in the queue.")
     else:
         lines.append("No failures.")
+    return lines
+
+
+def bouncing_lines(summary: OutboxSummary) -> list[str]:
+    """The contacts whose address bounces (no email goes to them until it is changed)."""
+    if not summary.bouncing:
+        return []
+    lines = [_("Addresses that bounce ({count}); no email goes to them until the contact's "
+               "address is changed:", count=len(summary.bouncing))]
+    for contact in summary.bouncing:
+        lines += [f"  {line}" for line in note.contact_lines(contact, i18n.current())]
+        lines.append("    " + _("last error: {reason}", reason=contact.reason or "-"))
     return lines
 
 

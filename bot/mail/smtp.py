@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import aiosmtplib
 
 from bot.config import Settings
+from bot.mail.inbound import verp
 from bot.mail.outcomes import Outcome, Result, classify_code
 from storage.outbox import OutboxRow
 
@@ -24,6 +25,11 @@ PROBE_TIMEOUT = 10.0  # the start-up check: long enough for a slow relay, short 
 
 def _one_line(text: object) -> str:
     return " ".join(str(text).split())
+
+
+def envelope_sender(settings: Settings, row: OutboxRow | None = None) -> str:
+    """The MAIL FROM of a row: its VERP address, so a bounce names it (`bot.mail.inbound`)."""
+    return verp.bounce_sender(settings, row) if row is not None else verp.bounce_base(settings)
 
 
 def _why(exc: BaseException) -> str:
@@ -167,7 +173,7 @@ async def send_batch(
     Calls on one aiosmtplib client are serialised, so parallel delivery needs one client per
     worker; every worker takes the next row from one shared queue.
     """
-    sender = settings.require_mail_from()
+    settings.require_mail_from()  # no sender, no mail (ConfigError)
     queue: asyncio.Queue[OutboxRow] = asyncio.Queue()
     for row in rows:
         queue.put_nowait(row)
@@ -180,7 +186,8 @@ async def send_batch(
         try:
             while not queue.empty():
                 row = queue.get_nowait()
-                await on_result(row, await connection.send(sender, row.recipient, row.body))
+                await on_result(row, await connection.send(envelope_sender(settings, row),
+                                                            row.recipient, row.body))
         finally:
             await connection.close()
 

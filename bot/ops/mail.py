@@ -6,14 +6,15 @@ They queue mail and never send it: the delivery worker does that after the commi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.mail import digest
 from bot.mail.digest import DigestEntry, DigestReport
 from bot.ops.admin import require_admin
 from bot.services import Services
-from storage import audit, mailing, mailserver, outbox
+from storage import audit, bounces, mailing, mailserver, outbox
 from storage.audit import AuditAction
+from storage.bounces import BouncingContact
 from storage.mailserver import Outage
 from storage.models import OutboxMessage
 from storage.outbox import Failure
@@ -69,6 +70,8 @@ class OutboxSummary:
     failures: list[Failure]
     outage: Outage | None = None  # the mail server cannot be used (from the last tries)
     no_sender: bool = False  # FOF_MAIL_FROM is not set: no email can be sent at all
+    # contacts whose address bounces: no email goes to them (bot/mail/inbound)
+    bouncing: list[BouncingContact] = field(default_factory=list)
 
 
 async def outbox_summary(services: Services, viewer: Viewer) -> OutboxSummary:
@@ -82,6 +85,7 @@ async def outbox_summary(services: Services, viewer: Viewer) -> OutboxSummary:
             failures=await outbox.failures(session),
             outage=await mailserver.outage(session),
             no_sender=not services.settings.mail_from,
+            bouncing=await bounces.bouncing_contacts(session),
         )
 
 

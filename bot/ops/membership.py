@@ -3,11 +3,12 @@ contact card, and the administrators' changes to members, steering, troika and f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.ops.admin import require_admin
 from bot.services import Services
-from storage import members, people
+from storage import bounces, members, people
 from storage.members import FocalChange
 from storage.models import Member, Person
 from storage.people import Card, Viewer
@@ -28,6 +29,8 @@ class FocalAnswer:
     member: Member | None
     people: list[Person]
     candidates: list[Member]
+    # person id -> since when their address bounces (administrators only)
+    bouncing: dict[int, datetime] = field(default_factory=dict)
 
 
 async def list_members(services: Services, viewer: Viewer,
@@ -57,7 +60,10 @@ async def focal_points(services: Services, viewer: Viewer, query: str) -> FocalA
             return FocalAnswer(None, [], found.candidates)
         member = found.member
         found_people = (await members.focal_points(session, [member.id])).get(member.id, [])
-    return FocalAnswer(member, found_people, found.candidates)
+        bouncing = {} if not viewer.is_admin else {
+            c.person_id: c.since for c in await bounces.bouncing_contacts(
+                session, [p.id for p in found_people if p.id is not None])}
+    return FocalAnswer(member, found_people, found.candidates, bouncing)
 
 
 async def contact_card(services: Services, viewer: Viewer) -> Card | None:

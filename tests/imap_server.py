@@ -1,0 +1,219 @@
+"""A throwaway Dovecot IMAP server for the inbox tests (Debian's `dovecot-imapd`).
+
+- `python -m tests.imap_server install` (what `make test` calls): installs `dovecot-imapd` with
+  apt-get when it is missing and this runs as root or with sudo, non-interactively;
+- the session fixture `imap_server` starts Dovecot on 127.0.0.1 on a free port, with a
+  throwaway configuration, a passdb file (plain passwords) and its mail in a temporary folder,
+  and stops it at the end; `imap_mailbox` gives each test a user (a mailbox) of its own;
+- where Dovecot cannot be had (not installed, not root) the inbox tests are skipped with one
+  loud line, once.
+
+Messages are put in with IMAP APPEND (`append`), as a mail server would deliver them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from imapclient import IMAPClient
+
+from bot.config import Mailbox
+
+DOVECOT = "/usr/sbin/dovecot"
+DOVEADM = "/usr/bin/doveadm"
+START_TIMEOUT = 15.0
+
+
+class Unavailable(Exception):
+    """Dovecot cannot be had here; the message says why."""
+
+
+def install() -> None:
+    """apt-get install dovecot-imapd when missing and we may (root or sudo)."""
+    if shutil.which("dovecot") or Path(DOVECOT).exists():
+        return
+    if shutil.which("apt-get") is None:
+        raise Unavailable("dovecot is not installed and there is no apt-get")
+    prefix = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    if prefix and shutil.which("sudo") is None:
+        raise Unavailable("dovecot is not installed and installing needs root")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    print("Dovecot is not installed: installing Debian's dovecot-imapd package", flush=True)
+    command = [*prefix, "apt-get", "install", "-y", "-q", "--no-install-recommends",
+               "dovecot-imapd"]
+    if subprocess.run(command, env=env, stdout=subprocess.DEVNULL).returncode != 0:
+        subprocess.run([*prefix, "apt-get", "update", "-q"], env=env, stdout=subprocess.DEVNULL)
+        if subprocess.run(command, env=env, stdout=subprocess.DEVNULL).returncode != 0:
+            raise Unavailable("apt-get install dovecot-imapd failed")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+CONFIG = """\
+protocols = imap
+listen = 127.0.0.1
+base_dir = {folder}/run
+state_dir = {folder}/state
+instance_name = fof-test-{port}
+log_path = {folder}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN {folder}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid=nobody gid=nogroup home={folder}/mail/%u
+}}
+mail_location = maildir:{folder}/mail/%u
+service imap-login {{
+  inet_listener imap {{
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service stats {{
+  unix_listener stats-reader {{
+    mode = 0666
+  }}
+  unix_listener stats-writer {{
+    mode = 0666
+  }}
+}}
+"""
+
+
+@dataclass
+class ImapServer:
+    folder: Path
+    port: int
+    counter: itertools.count
+
+    @property
+    def config(self) -> Path:
+        return self.folder / "dovecot.conf"
+
+    def new_mailbox(self) -> Mailbox:
+        """A user (a mailbox) of its own, from those the passdb file lists."""
+        number = next(self.counter)
+        if number > USERS:
+            raise RuntimeError(f"more than {USERS} IMAP mailboxes in one session")
+        user, password = _user(number)
+        return Mailbox(host="127.0.0.1", port=self.port, tls=False, user=user,
+                       password=password)
+
+
+USERS = 1000  # written at start: Dovecot rereads a passdb file only when its mtime (seconds) moves
+
+
+def _user(number: int) -> tuple[str, str]:
+    return f"secretariat{number}@gfmd.example", f"pw-{number}-secret"
+
+
+def start() -> ImapServer:
+    if not Path(DOVECOT).exists():
+        raise Unavailable("dovecot is not installed (make test installs dovecot-imapd)")
+    if os.geteuid() != 0:
+        raise Unavailable("a throwaway dovecot needs root to switch to its users")
+    folder = Path(tempfile.mkdtemp(prefix="fof-imap-"))
+    os.chmod(folder, 0o755)
+    port = _free_port()
+    for name in ("run", "state", "mail"):
+        (folder / name).mkdir()
+    shutil.chown(folder / "mail", "nobody", "nogroup")
+    (folder / "passwd").write_text("".join(
+        "{}:{{PLAIN}}{}\n".format(*_user(number)) for number in range(1, USERS + 1)))
+    (folder / "dovecot.conf").write_text(CONFIG.format(folder=folder, port=port))
+    server = ImapServer(folder, port, itertools.count(1))
+    # the daemon keeps its standard streams: a pipe would never see the end of them
+    with (folder / "start.log").open("w+") as output:
+        started = subprocess.run([DOVECOT, "-c", str(server.config)], stdout=output,
+                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        output.seek(0)
+        said = output.read()
+    if started.returncode != 0:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise Unavailable(f"dovecot did not start: {' '.join(said.split())[-300:]}")
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server
+        except OSError:
+            time.sleep(0.05)
+    stop(server)
+    raise Unavailable("dovecot started but does not answer on its port")
+
+
+def stop(server: ImapServer) -> None:
+    subprocess.run([DOVEADM, "-c", str(server.config), "stop"], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    shutil.rmtree(server.folder, ignore_errors=True)
+
+
+def append(mailbox: Mailbox, raw: bytes, *, flags: tuple[str, ...] = ()) -> None:
+    """Deliver one message into the mailbox (IMAP APPEND)."""
+    with IMAPClient(mailbox.host, port=mailbox.port, ssl=False, timeout=10) as client:
+        client.login(mailbox.user, mailbox.password)
+        client.append(mailbox.folder, raw, flags=list(flags))
+
+
+def flags_of(mailbox: Mailbox) -> dict[int, set[str]]:
+    """Each message's flags (to check what the reader marked, and that nothing was deleted)."""
+    with IMAPClient(mailbox.host, port=mailbox.port, ssl=False, timeout=10) as client:
+        client.login(mailbox.user, mailbox.password)
+        client.select_folder(mailbox.folder, readonly=True)
+        found = client.get_flags(client.search(["ALL"]))
+    return {uid: {flag.decode() for flag in flags} for uid, flags in found.items()}
+
+
+@pytest.fixture(scope="session", name="imap_server")
+def imap_server_fixture(request: pytest.FixtureRequest) -> Iterator[ImapServer]:
+    try:
+        server = start()
+    except Unavailable as why:
+        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+        line = f"!!!!! IMAP tests skipped: Dovecot not available: {why} !!!!!"
+        if reporter is not None:
+            reporter.write_line(line, red=True, bold=True)
+        else:
+            print(line, file=sys.stderr)
+        pytest.skip(f"Dovecot not available: {why}")
+    try:
+        yield server
+    finally:
+        stop(server)
+
+
+@pytest.fixture(name="imap_mailbox")
+def imap_mailbox_fixture(imap_server: ImapServer) -> Mailbox:
+    return imap_server.new_mailbox()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["install"]:
+        try:
+            install()
+        except Unavailable as reason:
+            print(f"!!!!! Dovecot not installed: {reason}; the inbox tests will be skipped !!!!!")
+        sys.exit(0)
+    sys.exit("usage: python -m tests.imap_server install")
