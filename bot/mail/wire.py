@@ -126,7 +126,7 @@ def _attachment(part: Part) -> str:
 
 def _multipart(subtype: str, parts: list[str]) -> str:
     # "=_" never occurs in quoted-printable or base64 text: the boundary cannot collide.
-    boundary = f"=_{secrets.token_hex(16)}"
+    boundary = f"=_{secrets.token_hex(12)}"  # the Content-Type line stays under 78
     inner = f"{CRLF}--{boundary}{CRLF}".join(parts)
     return (f'Content-Type: multipart/{subtype}; boundary="{boundary}"{CRLF}{CRLF}'
             f"--{boundary}{CRLF}{inner}{CRLF}--{boundary}--{CRLF}")
