@@ -116,13 +116,14 @@ class Watch:
 
 
 def alert_text(server: str, sender: str, answer: str) -> str:
+    code = "<code>" + html.escape(answer) + "</code>"
     return _("Mail delivery is paused: the mail server {server} refuses mail from {sender}. "
              "It answered: {answer}\nNo message is lost: they wait in the outbox and go out "
              "by themselves once the server accepts them again (it is checked every minute). "
              "Check the relay's settings for this host and FOF_SMTP_USERNAME, "
              "FOF_SMTP_PASSWORD and FOF_SMTP_TLS; /outbox shows the queue.",
              server=html.escape(server), sender=html.escape(sender),
-             answer=f"<code>{html.escape(answer)}</code>")
+             answer=code)
 
 
 async def trip(services: Services, now: datetime, watch: Watch,
