@@ -146,6 +146,18 @@ async def test_unknown_mailboxes_in_a_row_fail_each_without_pausing(relayed, rel
     assert alerts(await rows(relayed)) == []
 
 
+async def test_content_refused_after_data_fails_those_messages_only(relayed, relay, clock):
+    await queue(relayed, 4)  # the relay takes RCPT; its content filter refuses at DATA
+
+    async def refuse(server, session, envelope):
+        return "554 5.7.1 Message rejected as spam"
+
+    relay.handle_DATA = refuse
+    report = await deliver_due(relayed, clock.now())
+    assert not report.paused and report.failed == 4
+    assert alerts(await rows(relayed)) == []
+
+
 async def test_a_lone_policy_refusal_among_accepted_mail_is_that_message_only():
     class Recorded:
         held: set[int] = set()
@@ -158,7 +170,7 @@ async def test_a_lone_policy_refusal_among_accepted_mail_is_that_message_only():
 
     recorder = Recorded()
     watch = breaker.Watch(recorder)  # type: ignore[arg-type]
-    denied = Result(Outcome.PERMANENT, "554 5.7.1 Message refused by policy")
+    denied = Result(Outcome.PERMANENT, "554 5.7.1 Relaying denied by policy", at_envelope=True)
     sent = Result(Outcome.SENT, "250 OK")
     for n, result in enumerate([sent, denied, sent, denied, denied, sent]):
         await watch.add(n, result)  # type: ignore[arg-type]

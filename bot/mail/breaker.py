@@ -7,8 +7,9 @@ a `Watch`:
 
 - a result that says the relay refuses the sender (`Result.refuses_sender`: MAIL FROM, login,
   TLS, a 5xx greeting) trips the breaker at once;
-- a permanent answer that is a policy verdict (enhanced status x.7.x, 530/535, or words such as
-  "relay" or "client host"), not a verdict on one mailbox (5.1.x, 5.2.x), is held back; the
+- a permanent answer to RCPT TO that is a policy verdict (enhanced status x.7.x, 530/535, or
+  words such as "relay" or "client host"), not a verdict on one mailbox (5.1.x, 5.2.x), is
+  held back (an answer to the content, after DATA, is that message's alone); the
   same answer for `STREAK` recipients in a row (or for the whole batch when it is shorter)
   trips the breaker; anything else in between releases the held results as they were.
 
@@ -52,8 +53,8 @@ ALERT_KIND = "alert"
 
 
 def policy_refusal(result: Result) -> bool:
-    """A permanent answer about us (policy), not about one mailbox."""
-    if result.outcome != Outcome.PERMANENT or result.unreachable:
+    """A permanent answer to RCPT TO about us (policy), not about one mailbox."""
+    if result.outcome != Outcome.PERMANENT or not result.at_envelope:
         return False
     detail = result.detail
     enhanced = ENHANCED.search(detail)

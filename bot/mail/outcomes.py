@@ -32,6 +32,7 @@ class Result:
     # the relay refused the sender itself (MAIL FROM, login, TLS, a 5xx greeting): every
     # message would meet the same answer (`bot.mail.breaker`)
     refuses_sender: bool = False
+    at_envelope: bool = False  # the answer came to RCPT TO (not to the message's content)
 
 
 @dataclass

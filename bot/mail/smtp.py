@@ -146,7 +146,8 @@ class SmtpConnection:
             refused, response = await self.client.sendmail(sender, [recipient], body)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             first = exc.recipients[0]
-            return classify_code(first.code, first.message)
+            found = classify_code(first.code, first.message)
+            return Result(found.outcome, found.detail, at_envelope=True)
         except aiosmtplib.SMTPServerDisconnected:
             self.client.close()
             return None
@@ -164,7 +165,8 @@ class SmtpConnection:
             return Result(Outcome.PERMANENT, f"invalid address: {exc}")
         if refused:
             code, message = refused[recipient] if recipient in refused else (450, str(refused))
-            return classify_code(code, message)
+            found = classify_code(code, message)
+            return Result(found.outcome, found.detail, at_envelope=True)
         return Result(Outcome.SENT, response)
 
     async def close(self) -> None:
@@ -214,9 +216,6 @@ async def probe_sender(settings: Settings, recipient: str, *,
                 await step()
             except aiosmtplib.SMTPResponseException as exc:
                 return f"{exc.code} {_one_line(exc.message)}"
-            except aiosmtplib.SMTPRecipientsRefused as exc:
-                first = exc.recipients[0]
-                return f"{first.code} {_one_line(first.message)}"
         await client.rset()
         return None
     except (OSError, aiosmtplib.SMTPException) as exc:
