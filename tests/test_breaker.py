@@ -204,3 +204,21 @@ async def test_digest_cli_exits_non_zero_when_nothing_could_be_delivered(
     assert " 0 sent, 0 to retry later, 0 failed" in captured.out
     assert "delivery is paused" in captured.err
     assert {r.status for r in email(await rows(services))} == {OutboxStatus.PENDING}
+
+
+async def test_a_relay_that_flaps_is_announced_once_an_hour(relayed, relay, clock):
+    await queue(relayed, 3)
+    relay.rcpt_answer = RELAY_DENIED
+    assert (await deliver_due(relayed, clock.now())).paused
+    relay.rcpt_answer = None
+    clock.advance(breaker.PROBE_EVERY)
+    assert (await deliver_due(relayed, clock.now())).sent == 3
+    relay.rcpt_answer = RELAY_DENIED  # refused again ten minutes later
+    clock.advance(timedelta(minutes=10))
+    async with relayed.sessions.begin() as session:
+        message = compose(relayed.settings, key="test:late", to_address="late@example.org",
+                          to_name="Late", subject="Hello", text="Hello.", now=clock.now())
+        await outbox.enqueue(session, key="test:late", recipient="late@example.org",
+                             kind="test", body=to_wire(message), now=clock.now())
+    assert (await deliver_due(relayed, clock.now())).paused
+    assert len(alerts(await rows(relayed))) == 1

@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 STREAK = 3  # the same policy refusal for this many recipients in a row trips the breaker
 PROBE_EVERY = timedelta(minutes=1)  # the delivery worker runs every 15 s: resumes within 2 min
+QUIET = timedelta(hours=1)  # a relay that flaps is not announced again within this time
+ALERT_PREFIX = "alert:mail-breaker:"
 ENHANCED = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 ADDRESSES = re.compile(r"<[^>]*>|\S+@\S+")
 POLICY_WORDS = re.compile(r"relay|client host|authenticat|sender|not permitted|access denied|"
@@ -127,6 +129,11 @@ def alert_text(server: str, sender: str, answer: str) -> str:
              answer=code)
 
 
+async def _alerted_lately(session, now: datetime) -> bool:
+    queued = await outbox.keys_with_prefix(session, ALERT_PREFIX)
+    return any(now - at < QUIET for at in queued.values())
+
+
 async def trip(services: Services, now: datetime, watch: Watch,
                unsent: Sequence[OutboxRow]) -> None:
     """Give the paused and untried rows back, open the breaker, alert once."""
@@ -139,13 +146,13 @@ async def trip(services: Services, now: datetime, watch: Watch,
         watch.recorder.held.difference_update(rows)
         opened = await mailserver.open_breaker(session, at=now, error=answer,
                                                next_probe=now + PROBE_EVERY)
-        if opened:
+        if opened and not await _alerted_lately(session, now):
             server = f"{settings.smtp_host}:{settings.smtp_port}"
             sender = settings.mail_from or ""
             for chat, language in await mailserver.admin_chats(session):
                 with i18n.using(language):
                     text = alert_text(server, sender, answer)
-                await outbox.enqueue(session, key=f"alert:mail-breaker:{now.isoformat()}:{chat}",
+                await outbox.enqueue(session, key=f"{ALERT_PREFIX}{now.isoformat()}:{chat}",
                                      recipient=str(chat), kind=ALERT_KIND, body=text, now=now,
                                      subject="mail delivery paused", channel=Channel.TELEGRAM)
     log.warning("mail delivery paused: the mail server refuses the sender (%s); %d message(s) "
