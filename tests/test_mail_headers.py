@@ -189,3 +189,14 @@ def test_values_the_fast_writer_cannot_prove_plain_go_through_the_email_package(
     found = message_from_string(to_wire(message), policy=policy.default)
     assert found["To"].addresses[0].username == "Jose Santos"
     assert found["X-Auto-Response-Suppress"] == "All"
+
+
+def test_a_composed_message_still_works_as_an_email_message(settings):
+    message = compose(settings, key="k", to_address="a@example.org", to_name="A",
+                      subject="S", text="Hello.", html="<p>Hello.</p>", now=NOW)
+    assert message.get_body(("plain",)).get_content() == "Hello.\n"
+    message["X-Extra"] = "yes"  # from here on the EmailMessage is the message
+    del message["List-Id"]
+    found = message_from_string(to_wire(message), policy=policy.default)
+    assert found["X-Extra"] == "yes" and found["List-Id"] is None
+    assert found["X-Auto-Response-Suppress"] == "All" and found["Content-Language"] == "en"

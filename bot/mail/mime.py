@@ -101,6 +101,9 @@ class Composed:
     def __setitem__(self, name: str, value: str) -> None:
         self.message()[name] = value
 
+    def __delitem__(self, name: str) -> None:
+        del self.message()[name]
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
