@@ -47,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     importing.add_argument("--dry-run", action="store_true", help="report only, change nothing")
     importing.add_argument("--yes", action="store_true",
                            help="import the valid rows even when some rows have errors")
-    digest = commands.add_parser("digest", help="build (and send) the digest now")
+    digest = commands.add_parser(
+        "digest", help="build (and send) the digest now; exit status 1 when a message failed "
+                       "or nothing could be delivered")
     digest.add_argument("--dry-run", action="store_true", help="show what would be sent")
     digest.add_argument("--to", metavar="EMAIL", help="send only to this address")
     commands.add_parser("outbox", help="pending, sent and failed mail, and the failures")

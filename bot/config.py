@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import ssl
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import unquote, urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,6 +25,8 @@ MIN_SECRET_KEY = 16
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 TOKEN_SHAPE = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{1,200}$")
 BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
+HOSTNAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+DKIM_SELECTOR = re.compile(r"(?=.{1,63}$)[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 
 
 class ConfigError(Exception):
@@ -52,6 +56,13 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     mail_from: str | None = None
     mail_from_name: str = "GFMD Friends of the Forum"
+    # What the bot says in EHLO (default: the domain of FOF_MAIL_FROM), and a private
+    # certificate authority for the relay's TLS certificate.
+    smtp_helo: str | None = None
+    smtp_ca_file: Path | None = None
+    # DKIM: both or neither (the selector is checked after the key file, in field order).
+    dkim_key_file: Path | None = None
+    dkim_selector: str | None = Field(default=None, validate_default=True)
     admin_ids: Annotated[list[int], NoDecode] = []
     timezone: str = "UTC"
     digest_schedule: str = "0 7 * * mon"
@@ -130,6 +141,56 @@ class Settings(BaseSettings):
     def _check_from_name(cls, value: str) -> str:
         if any(ch in value for ch in "\r\n"):
             raise ValueError("must be one line") from None
+        return value
+
+    @field_validator("smtp_helo")
+    @classmethod
+    def _check_helo(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not HOSTNAME.fullmatch(value.strip()):
+            raise ValueError("must be a host name such as mail.gfmd.example") from None
+        return value.strip()
+
+    @field_validator("smtp_ca_file")
+    @classmethod
+    def _check_ca_file(cls, value: Path | None) -> Path | None:
+        if value is None or not str(value).strip():
+            return None
+        try:
+            ssl.create_default_context(cafile=str(value))
+        except (OSError, ssl.SSLError) as exc:
+            raise ValueError(f"cannot be read as PEM certificates ({_reason(exc)}): give the "
+                             "path of the relay's certificate authority") from None
+        return value
+
+    @field_validator("dkim_key_file")
+    @classmethod
+    def _check_dkim_key(cls, value: Path | None) -> Path | None:
+        if value is None or not str(value).strip():
+            return None
+        from bot.mail.dkim_key import KeyProblem, check_key_file
+
+        try:
+            check_key_file(value)
+        except KeyProblem as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("dkim_selector")
+    @classmethod
+    def _check_dkim_selector(cls, value: str | None, info: ValidationInfo) -> str | None:
+        value = value.strip() if value and value.strip() else None
+        has_key = info.data.get("dkim_key_file") is not None
+        if value is None and has_key:
+            raise ValueError(f"is required when {ENV_PREFIX}DKIM_KEY_FILE is set (set both or "
+                             "neither), such as fof2026") from None
+        if value is not None and not has_key and "dkim_key_file" in info.data:
+            raise ValueError(f"is set but {ENV_PREFIX}DKIM_KEY_FILE is not: set both or "
+                             "neither") from None
+        if value is not None and not DKIM_SELECTOR.fullmatch(value):
+            raise ValueError("must be letters, digits, dots, - and _ (a DNS label such as "
+                             "fof2026)") from None
         return value
 
     @field_validator("admin_ids", mode="before")
@@ -250,6 +311,13 @@ class Settings(BaseSettings):
             )
         return token
 
+    @property
+    def helo_name(self) -> str | None:
+        """The name said in EHLO: FOF_SMTP_HELO, else the domain of FOF_MAIL_FROM."""
+        if self.smtp_helo:
+            return self.smtp_helo
+        return self.mail_from.rsplit("@", 1)[-1] if self.mail_from else None
+
     def require_mail_from(self) -> str:
         if not self.mail_from:
             raise ConfigError(
@@ -293,6 +361,11 @@ def mailbox_of(url: str) -> Mailbox:
     return Mailbox(host=parsed.hostname, port=port or (993 if tls else 143), tls=tls,
                    user=unquote(parsed.username), password=unquote(parsed.password),
                    folder=unquote(parsed.path.strip("/")) or "INBOX")
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _describe(error: ValidationError) -> str:

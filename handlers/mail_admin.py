@@ -140,7 +140,8 @@ async def retry_failures(update: Update, context: BotContext, viewer: Viewer) ->
     count = await mail.retry_failures(context.services, viewer)
     query = update.callback_query
     await query.answer(n_("1 message queued again.", "{count} messages queued again.", count))
-    await query.edit_message_reply_markup(reply_markup=None)
+    if query.message is not None and getattr(query.message, "reply_markup", None):
+        await query.edit_message_reply_markup(reply_markup=None)  # once: a second press has none
     await reply(update, n_("1 failed message is queued again; /outbox shows progress.",
                            "{count} failed messages are queued again; /outbox shows progress.",
                            count))

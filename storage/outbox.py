@@ -60,15 +60,16 @@ async def enqueue_many(session: AsyncSession, messages: list[NewMessage], *,
     if not messages:
         return set()
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(OutboxMessage)
-        .values([_row(key=m.key, recipient=m.recipient, kind=m.kind, body=m.body, now=now,
-                      subject=m.subject, channel=m.channel, person_id=m.person_id)
-                 for m in messages])
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(OutboxMessage.key)
-    )
-    result = await session.exec(statement)  # type: ignore[call-overload]
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    # One statement compiled once and executed for every row (SQLAlchemy's "insertmanyvalues"
+    # batches them into multi-row INSERTs): building one VALUES clause of a few thousand bound
+    # parameters in Python per batch cost more than the database's work.
+    statement = (insert(table).on_conflict_do_nothing(index_elements=["key"])
+                 .returning(table.c.key))
+    connection = await session.connection()  # the session's transaction
+    result = await connection.execute(statement, [
+        _row(key=m.key, recipient=m.recipient, kind=m.kind, body=m.body, now=now,
+             subject=m.subject, channel=m.channel, person_id=m.person_id) for m in messages])
     return {row[0] for row in result.all()}
 
 

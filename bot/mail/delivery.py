@@ -14,6 +14,10 @@ every half second and at the end of the batch). An instance that dies stops rene
 unrecorded rows are free again once the lease runs out, and another instance sends them (at
 worst a resend of the batch in flight, with the same Message-ID, never a loss).
 
+When the relay refuses the sender itself, the breaker (`bot.mail.breaker`) pauses email with
+the rows still pending, alerts the administrators once and probes the relay until it accepts
+again; Telegram rows go on meanwhile.
+
 Telegram copies go through their own budget (`bot.mail.bulk_budget`: 25 a second overall, one a
 second per chat), below Telegram's limits, so that replies to people always find room.
 """
@@ -26,7 +30,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.mail import bulk_budget, reachability, telegram
+from bot.mail import breaker, bulk_budget, reachability, telegram
 from bot.mail.outcomes import DeliveryReport, Result
 from bot.mail.recorder import Recorder
 from bot.mail.smtp import ServerSeen, send_batch
@@ -66,12 +70,13 @@ async def _keep_leases(services: Services, held: set[int], now: datetime) -> Non
 
 
 async def _send_rows(services: Services, rows: list[OutboxRow], telegram_bot,
-                     recorder: Recorder, now: datetime) -> ServerSeen | None:
+                     watch: breaker.Watch, now: datetime) -> ServerSeen | None:
     """Send one claimed batch (email over reused connections, Telegram one by one under the
     bulk budget); what the batch found of the mail server, when it had email.
 
     Results are recorded a batch at a time (`recorder`); a row stays in `held`, its lease
-    renewed, until its result is written."""
+    renewed, until its result is written. Email results pass through the breaker's `watch`."""
+    recorder = watch.recorder
     held = recorder.held
     held.update(row.id for row in rows)
     renewing = asyncio.create_task(_keep_leases(services, held, now))
@@ -81,7 +86,11 @@ async def _send_rows(services: Services, rows: list[OutboxRow], telegram_bot,
         email_rows = [r for r in rows if r.channel == Channel.EMAIL]
         # Cancelled mid-batch (shutdown): unsent rows keep their lease and go out after it.
         if email_rows:
-            seen = await send_batch(services.settings, email_rows, on_result=recorder.add)
+            seen = await send_batch(services.settings, email_rows, on_result=watch.add,
+                                    stop=watch.stop)
+            await watch.end_of_batch()
+            if watch.tripped is not None:
+                await breaker.trip(services, now, watch, seen.unsent)
         telegram_rows = [r for r in rows if r.channel == Channel.TELEGRAM]
         if telegram_rows:
             await _send_telegram(telegram_bot, telegram_rows, recorder)
@@ -131,15 +140,17 @@ async def deliver_due(
     Each row is tried at most once per call: a retry is due later, never within this call.
     """
     report = DeliveryReport()
-    channels = [Channel.EMAIL] + ([Channel.TELEGRAM] if telegram_bot is not None else [])
-
     recorder = Recorder(services, now, report, on_progress)
     async with services.sessions.begin() as session:
         await supersede_stale(session, now)
         await bounces.hold_undeliverable(session)  # addresses that bounce get no more mail
+    report.paused = await breaker.paused(services, now)
+    channels = [] if report.paused else [Channel.EMAIL]
+    channels += [Channel.TELEGRAM] if telegram_bot is not None else []
+    watch = breaker.Watch(recorder)
     remaining = limit
     servers: list[ServerSeen] = []  # what each batch found of the mail server
-    while remaining is None or remaining > 0:
+    while channels and (remaining is None or remaining > 0):
         size = BATCH if remaining is None else min(BATCH, remaining)
         async with services.sessions.begin() as session:
             rows = await outbox.claim_due(session, now=now, lease=lease_of(services),
@@ -150,10 +161,14 @@ async def deliver_due(
             break
         if remaining is not None:
             remaining -= len(rows)
-        seen = await _send_rows(services, rows, telegram_bot, recorder, now)
+        seen = await _send_rows(services, rows, telegram_bot, watch, now)
         if seen is not None:
             servers.append(seen)
-    await reachability.after_delivery(services, now, servers)
+        if watch.tripped is not None:  # email is paused from now on; Telegram goes on
+            report.paused = True
+            channels = [c for c in channels if c != Channel.EMAIL]
+    if not report.paused:
+        await reachability.after_delivery(services, now, servers)
     if report.attempted:
         log.info("delivery: %d sent, %d to retry, %d failed", report.sent, report.retry,
                  report.failed)

@@ -70,6 +70,19 @@ def _print_delivery(report: DeliveryReport) -> None:
           f"{report.failed} failed")
     for recipient, reason in report.failures:
         print(f"  failed {recipient}: {reason}")
+    if report.paused:
+        print("delivery is paused: the mail server refuses the sender; the messages wait in "
+              "the outbox (`fof-bot outbox` shows its answer)", file=sys.stderr)
+
+
+def delivery_status(report: DeliveryReport) -> int:
+    """0 when nothing failed and something went out (or nothing was due); 1 when a message
+    failed, or when nothing could be delivered (all deferred, or delivery paused)."""
+    if report.failed:
+        return 1
+    if report.sent == 0 and (report.retry or report.paused):
+        return 1
+    return 0
 
 
 async def digest_cli(settings: Settings, *, dry_run: bool, to: str | None) -> int:
@@ -92,7 +105,7 @@ async def digest_cli(settings: Settings, *, dry_run: bool, to: str | None) -> in
             return 0
         delivery = await send_now(services, now, label="digest")
         _print_delivery(delivery)
-        return 0 if delivery.failed == 0 else 1
+        return delivery_status(delivery)
 
 
 def _utc(moment: datetime | None) -> str:

@@ -29,6 +29,10 @@ class Result:
     detail: str = ""
     retry_after: timedelta | None = None  # the server asked us to wait this long (Telegram)
     unreachable: bool = False  # the Telegram user blocked the bot
+    # the relay refused the sender itself (MAIL FROM, login, TLS, a 5xx greeting): every
+    # message would meet the same answer (`bot.mail.breaker`)
+    refuses_sender: bool = False
+    at_envelope: bool = False  # the answer came to RCPT TO (not to the message's content)
 
 
 @dataclass
@@ -37,6 +41,7 @@ class DeliveryReport:
     retry: int = 0
     failed: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)  # (recipient, reason)
+    paused: bool = False  # email is paused: the relay refuses the sender (bot.mail.breaker)
 
     @property
     def attempted(self) -> int:
@@ -47,6 +52,7 @@ class DeliveryReport:
         self.retry += other.retry
         self.failed += other.failed
         self.failures += other.failures
+        self.paused = self.paused or other.paused
 
 
 def classify_code(code: int, message: str) -> Result:

@@ -46,7 +46,7 @@ async def after_delivery(services: Services, now: datetime, seen: Sequence[Serve
             await record(services, now, errors[-1])
         return
     async with services.sessions() as session:
-        outage = await mailserver.outage(session)
+        outage = await mailserver.outage(session, with_breaker=False)
     if outage is not None and now - outage.last_try >= RECHECK:
         if await check(services, now) is None:
             log.info("mail server %s:%s answers again", services.settings.smtp_host,

@@ -50,6 +50,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         extensions=["jinja2.ext.i18n"],
+        auto_reload=False,  # templates ship with the package: no stat() per message
     )
     # `{{ _("...") }}` and `{% trans %}` read the language of the moment (`bot.i18n.using`).
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
