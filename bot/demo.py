@@ -34,10 +34,15 @@ DEMO_NOW = datetime(2007, 7, 2, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
 MAIL_FROM = "secretariat@gfmd.example"
 MEETING_MAIL = {"Invitation": "meeting invitation", "Changed": "meeting update",
                 "Cancelled": "meeting cancellation"}
+DIGEST_SUBJECTS = ("Friends of the Forum digest", "Bulletin des Amis du Forum",
+                   "Boletín de los Amigos del Foro")
+LANGUAGE_NAMES = {"en": "English", "fr": "French", "es": "Spanish"}
 LINK_EXAMPLE = "focal.ke@gfmd.example"  # a sample contact without a linked Telegram account
 
 DELEGATE = user(demo_data.DELEGATE_TELEGRAM_ID, "Thomas")
 FOCAL_MEXICO = user(demo_data.FOCAL_MEXICO_TELEGRAM_ID, "Ana", "es")
+# A delegate whose Telegram speaks French; no contact record, so Telegram's language is used.
+DELEGATE_FR = user(7005, "Amadou", "fr")
 ADMIN = user(demo_data.ADMIN_TELEGRAM_ID, "Support")
 PERSONAS = {
     "1": ("a delegate (not linked)", DELEGATE),
@@ -61,8 +66,12 @@ def script(meeting_id: int) -> list[Turn]:
         Turn(DELEGATE, "/steering", "Who sits on the steering group?"),
         Turn(DELEGATE, "/troika", "Who is in the troika?"),
         Turn(FOCAL_MEXICO, "/whoami", "A linked focal point checks her record"),
-        Turn(FOCAL_MEXICO, "who is the focal point for Finland?", "A plain question"),
-        Turn(FOCAL_MEXICO, "what is overdue?", "Another plain question"),
+        Turn(FOCAL_MEXICO, "¿quién es el punto focal de Finlandia?",
+             "A plain question, in Spanish: she reads Spanish (her setting)"),
+        Turn(FOCAL_MEXICO, "¿qué acciones están vencidas?", "Another plain question"),
+        Turn(DELEGATE_FR, "quelle est la prochaine réunion du groupe de pilotage ?",
+             "A French-speaking delegate asks in French (Telegram's language)"),
+        Turn(DELEGATE_FR, "/help", "... and reads the help in French"),
         Turn(DELEGATE, "/help", "What may a delegate use?"),
         Turn(ADMIN, "/addmember MU Mauritius", "An administrator adds a member"),
         Turn(ADMIN, "/steering add MU", "... and puts it on the steering group"),
@@ -219,9 +228,11 @@ def describe_mail(mail_folder: Path) -> list[str]:
     lines, seen = [], set()
     for path in sorted(mail_folder.glob("*.eml")):
         message = message_from_bytes(path.read_bytes(), policy=policy.default)
-        kind = "digest" if "digest" in str(message["Subject"]).lower() else "reminder"
-        kind = MEETING_MAIL.get(str(message["Subject"]).split(":")[0], kind)
-        if message.get_content_type() != "multipart/mixed" and kind != "digest":
+        subject = str(message["Subject"])
+        kind = MEETING_MAIL.get(subject.split(":")[0].strip(), "reminder")
+        if subject.startswith(DIGEST_SUBJECTS):  # one digest per language
+            kind = f"digest in {LANGUAGE_NAMES.get(str(message['Content-Language']), 'English')}"
+        if message.get_content_type() != "multipart/mixed" and not kind.startswith("digest"):
             kind = "notice"
         if kind not in seen:
             seen.add(kind)
