@@ -197,6 +197,8 @@ def imap_server_fixture(request: pytest.FixtureRequest) -> Iterator[ImapServer]:
             reporter.write_line(line, red=True, bold=True)
         else:
             print(line, file=sys.stderr)
+        if os.environ.get("FOF_TEST_REQUIRE_IMAP"):  # CI: the inbox tests must run
+            pytest.fail(f"FOF_TEST_REQUIRE_IMAP is set and Dovecot is not available: {why}")
         pytest.skip(f"Dovecot not available: {why}")
     try:
         yield server
