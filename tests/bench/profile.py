@@ -1,0 +1,56 @@
+"""Profile the read commands at UN scale (not part of `make test` nor `make bench`):
+
+    .venv/bin/python -m tests.bench.profile [/next /actions ...]
+
+Builds the same UN-scale database as the `reads` part of `make bench`, prints the CPU time of
+each command against the bare echo handler, then a pyinstrument profile of each (pyinstrument
+is not a dependency: `pip install pyinstrument` in your venv).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+from bot.app import build_application
+from bot.clock import FixedClock
+from bot.offline import OfflineBot, OfflineRequest
+from bot.services import open_services
+from tests.bench.common import NOW, bench_settings
+from tests.bench.reads import DELEGATE, _cpu_per_call, _echo_bot, build_un_scale
+
+RUNS = 50
+
+
+async def main(commands: list[str]) -> None:
+    from pyinstrument import Profiler
+
+    logging.disable(logging.WARNING)
+    settings = bench_settings(Path(tempfile.mkdtemp(prefix="fof-profile-")), 2525, "reads")
+    async with open_services(settings, FixedClock(NOW)) as services:
+        await build_un_scale(services)
+        echo, echo_app = await _echo_bot()
+        try:
+            baseline, _, _ = await _cpu_per_call(echo, DELEGATE, "/next")
+        finally:
+            await echo_app.shutdown()
+        print(f"echo handler: {baseline:.3f} ms CPU")
+        request = OfflineRequest()
+        async with build_application(services, request=request, rate_limit=False) as app:
+            bot = OfflineBot(app, request)
+            for text in commands:
+                spent, _, _ = await _cpu_per_call(bot, DELEGATE, text)
+                print(f"{text}: {spent:.2f} ms CPU ({spent / baseline:.1f}x echo)")
+            for text in commands:
+                profiler = Profiler(interval=0.0002)
+                with profiler:
+                    for _ in range(RUNS):
+                        await bot.send(DELEGATE, text)
+                print(profiler.output_text(color=False, show_all="--all" in sys.argv))
+
+
+if __name__ == "__main__":
+    asyncio.run(main([a for a in sys.argv[1:] if a != "--all"] or ["/next", "/actions", "/meetings"]))
