@@ -190,3 +190,13 @@ def upgrade_sync(async_url: str) -> None:
 async def upgrade(async_url: str) -> None:
     """Apply every migration from async code (Alembic's async env needs a loop of its own)."""
     await asyncio.to_thread(upgrade_sync, async_url)
+
+
+def dialect_insert(session):  # -> the dialect's insert() (ON CONFLICT support)
+    """PostgreSQL's or SQLite's `insert` for the session's database; the PostgreSQL dialect is
+    imported only when it is the one in use (a twentieth of a second at start otherwise)."""
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert

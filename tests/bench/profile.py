@@ -53,4 +53,5 @@ async def main(commands: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main([a for a in sys.argv[1:] if a != "--all"] or ["/next", "/actions", "/meetings"]))
+    asyncio.run(main([a for a in sys.argv[1:] if a != "--all"]
+                     or ["/next", "/actions", "/meetings"]))
