@@ -28,8 +28,10 @@ async def test_an_unchanged_viewer_is_not_read_again(bot, services, data):
     if services.changes is None:
         pytest.skip("the cache needs SQLite's data_version; other databases read every time")
     seen = viewer_reads(services)
-    await ask(bot, ADMIN, "/help")
+    await ask(bot, ADMIN, "/help")  # read, then the Telegram name is remembered (a commit)
+    await ask(bot, ADMIN, "/help")  # read again, and kept
     first = len(seen)
+    assert first == 2
     assert "/addmember" in await ask(bot, ADMIN, "/help")
     assert len(seen) == first  # nothing was committed in between: no read
     await ask(bot, ADMIN, "/admin add 5002")  # a commit

@@ -33,23 +33,20 @@ async def main(commands: list[str]) -> None:
     async with open_services(settings, FixedClock(NOW)) as services:
         await build_un_scale(services)
         echo, echo_app = await _echo_bot()
-        try:
-            baseline, _, _ = await _cpu_per_call(echo, DELEGATE, "/next")
-        finally:
-            await echo_app.shutdown()
-        print(f"echo handler: {baseline:.3f} ms CPU")
         request = OfflineRequest()
         async with build_application(services, request=request, rate_limit=False) as app:
             bot = OfflineBot(app, request)
             for text in commands:
-                spent, _, _ = await _cpu_per_call(bot, DELEGATE, text)
-                print(f"{text}: {spent:.2f} ms CPU ({spent / baseline:.1f}x echo)")
+                spent, baseline, _, _ = await _cpu_per_call(bot, DELEGATE, text, echo)
+                print(f"{text}: {spent:.2f} ms CPU, echo {baseline:.3f} ms "
+                      f"({spent / baseline:.1f}x)")
             for text in commands:
                 profiler = Profiler(interval=0.0002)
                 with profiler:
                     for _ in range(RUNS):
                         await bot.send(DELEGATE, text)
                 print(profiler.output_text(color=False, show_all="--all" in sys.argv))
+        await echo_app.shutdown()
 
 
 if __name__ == "__main__":
