@@ -46,8 +46,6 @@ async def run(settings: Settings, token: str, hook: webhook.Webhook | None = Non
         # /healthz and the feeds (when FOF_HTTP_PORT is set) but takes no updates.
         front = None
         if hook is not None or settings.http_port is not None:
-            from bot.http.server import http_front
-
             front = http_front(services, application=None if worker else application,
                                hook=hook)
         # run_polling() would own the loop; we share it with the scheduler, so drive it by hand.
@@ -75,6 +73,13 @@ async def run(settings: Settings, token: str, hook: webhook.Webhook | None = Non
                 await application.updater.stop()
             await application.stop()
     return polling.exit_status
+
+
+def http_front(services, **options):  # -> bot.http.server.HttpFront | None
+    """`bot.http.server.http_front`, imported only when there is a front to run."""
+    from bot.http.server import http_front as front
+
+    return front(services, **options)
 
 
 async def _take_updates(application: Application, polling: PollingGuard | None) -> None:
