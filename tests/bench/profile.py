@@ -26,10 +26,15 @@ RUNS = 50
 
 
 async def main(commands: list[str]) -> None:
+    logging.disable(logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="fof-profile-") as folder:
+        await _profile(Path(folder), commands)
+
+
+async def _profile(folder: Path, commands: list[str]) -> None:
     from pyinstrument import Profiler
 
-    logging.disable(logging.WARNING)
-    settings = bench_settings(Path(tempfile.mkdtemp(prefix="fof-profile-")), 2525, "reads")
+    settings = bench_settings(folder, 2525, "reads")
     async with open_services(settings, FixedClock(NOW)) as services:
         await build_un_scale(services)
         echo, echo_app = await _echo_bot()
