@@ -44,7 +44,21 @@ def build_application(
         builder = builder.rate_limiter(ChatRateLimiter(max_retries=1))
     if request is not None:
         builder = builder.request(request).get_updates_request(request).updater(None)
+    else:
+        builder = _network_requests(builder)
     application = builder.build()
     application.bot_data["services"] = services
     register_handlers(application)
     return application
+
+
+def _network_requests(builder: ApplicationBuilder) -> ApplicationBuilder:
+    """PTB's two default HTTPX requests (sending, and long polling with one connection), but
+    sharing one TLS context: each request would load the CA bundle again (a tenth of a second
+    at start). httpx's own default context, so SSL_CERT_FILE and SSL_CERT_DIR still apply."""
+    import httpx
+    from telegram.request import HTTPXRequest
+
+    shared = {"verify": httpx.create_ssl_context()}
+    return (builder.request(HTTPXRequest(connection_pool_size=256, httpx_kwargs=shared))
+            .get_updates_request(HTTPXRequest(connection_pool_size=1, httpx_kwargs=shared)))

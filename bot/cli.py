@@ -72,6 +72,8 @@ def _secrets(settings: Settings) -> list[str]:
 
 def _webhook(settings: Settings, args: argparse.Namespace):
     """`run --webhook URL [--listen HOST] [--port N]`, checked; None for long polling."""
+    if args.webhook is None and args.listen is None and args.port is None:
+        return None  # long polling: the HTTP front's modules are not loaded for nothing
     from bot.http.webhook import webhook_options
 
     if args.worker and args.webhook:

@@ -8,9 +8,11 @@ its VTIMEZONE, so the event shows the right hour wherever the reader is.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, vCalAddress
+if TYPE_CHECKING:  # icalendar itself is loaded when a file is first built, not at start
+    from icalendar import Event, vCalAddress
 
 from bot.i18n import _
 from storage.models import Meeting, MeetingStatus
@@ -22,6 +24,8 @@ FEED_REFRESH = timedelta(hours=1)  # how often calendar apps are asked to fetch 
 
 
 def _address(email: str, **params: str) -> vCalAddress:
+    from icalendar import vCalAddress
+
     address = vCalAddress(f"mailto:{email}")
     for name, value in params.items():
         address.params[name] = value
@@ -46,6 +50,8 @@ def _attendee(method: str, email: str, name: str | None, answer: str | None) -> 
 
 def meeting_event(meeting: Meeting, organizer_email: str) -> Event:
     """The meeting as one VEVENT in its own zone: UID, SEQUENCE, organizer, no attendee."""
+    from icalendar import Event
+
     zone = ZoneInfo(meeting.timezone)
     stamp = (meeting.updated_at or meeting.created_at or datetime.now(UTC)).astimezone(UTC)
     return Event.new(
@@ -79,6 +85,8 @@ def meeting_calendar(
     someone who left its audience (RFC 5546, 4.2.8): their copy of the event is cancelled.
     The texts we write (the alarm) are in the language of the moment (`bot.i18n.using`).
     """
+    from icalendar import Alarm, Calendar
+
     method = method.upper()
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}")
@@ -121,6 +129,8 @@ def feed_calendar(
     With an attendee, each event names them with their answer as PARTSTAT (yes ACCEPTED, no
     DECLINED, maybe TENTATIVE, none NEEDS-ACTION).
     """
+    from icalendar import Calendar
+
     events = []
     for meeting in meetings:
         event = meeting_event(meeting, organizer_email)

@@ -10,19 +10,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from typing import TYPE_CHECKING
 
 from telegram.ext import Application
 
 from bot.app import build_application
 from bot.clock import Clock
 from bot.config import Settings
-from bot.http import webhook
-from bot.http.server import http_front
 from bot.instance import PollingGuard
 from bot.scheduling import start_background
 from bot.services import open_services
 from bot.startup import announce, initialize_bot
 from handlers.menus import set_bot_commands
+
+if TYPE_CHECKING:  # the HTTP front (uvicorn, starlette, jinja2) is loaded only when it is on
+    from bot.http import webhook
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +44,15 @@ async def run(settings: Settings, token: str, hook: webhook.Webhook | None = Non
         await initialize_bot(application, settings)  # a rejected token: one line, exit 2
         # Bound now: a port in use stops the program before anything starts. A worker serves
         # /healthz and the feeds (when FOF_HTTP_PORT is set) but takes no updates.
-        front = http_front(services, application=None if worker else application, hook=hook)
+        front = None
+        if hook is not None or settings.http_port is not None:
+            front = http_front(services, application=None if worker else application,
+                               hook=hook)
         # run_polling() would own the loop; we share it with the scheduler, so drive it by hand.
         async with application:
             if hook is not None:  # before start: a URL Telegram refuses stops us cleanly
+                from bot.http import webhook
+
                 await webhook.register(application, hook)
             await application.start()
             if not worker:
@@ -66,6 +73,13 @@ async def run(settings: Settings, token: str, hook: webhook.Webhook | None = Non
                 await application.updater.stop()
             await application.stop()
     return polling.exit_status
+
+
+def http_front(services, **options):  # -> bot.http.server.HttpFront | None
+    """`bot.http.server.http_front`, imported only when there is a front to run."""
+    from bot.http.server import http_front as front
+
+    return front(services, **options)
 
 
 async def _take_updates(application: Application, polling: PollingGuard | None) -> None:

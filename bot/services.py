@@ -23,6 +23,10 @@ class Services:
     sessions: db.SessionFactory
     # who this process is, in claims and leases shared with other instances
     instance: str = field(default_factory=instance_id)
+    # changes whenever anyone commits (SQLite only, else None): keeps the viewer cache exact
+    changes: db.ChangeCounter | None = None
+    # Telegram id -> (the change count it was read at, the viewer); see bot.ops.people.viewer
+    viewers: dict = field(default_factory=dict)
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -43,11 +47,14 @@ async def open_services(
     line) before anything else happens.
     """
     engine = db.create_engine(settings.async_database_url)
-    services = Services(settings, clock, engine, db.session_factory(engine))
+    changes = db.change_counter(settings.async_database_url)
+    services = Services(settings, clock, engine, db.session_factory(engine), changes=changes)
     try:
         with db.first_contact():
             await startup.prepare(engine, settings.async_database_url,
                                   admin_ids=settings.admin_ids, now=clock.now(), migrate=migrate)
         yield services
     finally:
+        if changes is not None:
+            changes.close()
         await engine.dispose()

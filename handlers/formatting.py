@@ -4,6 +4,7 @@ reader's language (`bot.i18n.current()`, set by the guard) with dates written it
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -105,5 +106,11 @@ def action_line(row: ActionView, today: date, language: str | None = None) -> st
 def _due_day(due: date, today: date, language: str) -> str:
     """'Friday 29 June' ('vendredi 29 juin', 'viernes 29 de junio'), with the year when it is
     not this year's."""
-    pattern = DUE_DAY_PATTERNS.get(language, DUE_DAY_PATTERNS["en"])[due.year != today.year]
+    return _day_in(due, due.year != today.year, language)
+
+
+@lru_cache(maxsize=4096)
+def _day_in(due: date, with_year: bool, language: str) -> str:
+    """Babel's formatting, kept: a list of action items shows the same few hundred days."""
+    pattern = DUE_DAY_PATTERNS.get(language, DUE_DAY_PATTERNS["en"])[with_year]
     return format_date(due, pattern, locale=locale_for(language))

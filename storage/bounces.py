@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import dialect_insert
 from storage.models import (
     Bounce,
     BounceSeverity,
@@ -62,7 +61,7 @@ async def mark_row_bounced(session: AsyncSession, row_id: int, *, reason: str) -
 async def count(session: AsyncSession, *, address: str, severity: str, day: date,
                 now: datetime, status: str, diagnostic: str, outbox_id: int | None) -> bool:
     """Count one bounce unless this address has one of this severity today; True if counted."""
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     statement = insert(Bounce).values(
         address=address.lower(), day=day, severity=severity, status=status[:16],
         diagnostic=diagnostic[:300], outbox_id=outbox_id, at=now,

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, or_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import dialect_insert
 from storage.models import Admin, Channel, OutboxMessage, OutboxStatus, Person, ScheduledRun
 
 JOB = "mail-server-down"
@@ -39,7 +38,7 @@ async def note_unreachable(session: AsyncSession, *, at: datetime, error: str) -
     )
     if changed.rowcount:
         return
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     await session.exec(  # type: ignore[call-overload]
         insert(ScheduledRun)
         .values(job=JOB, scheduled_for=at, ran_at=at, outcome=error)
@@ -93,7 +92,7 @@ class Breaker:
 
 
 def _insert(session: AsyncSession):
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    return dialect_insert(session)
 
 
 async def open_breaker(session: AsyncSession, *, at: datetime, error: str,

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, or_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import dialect_insert
 from storage.models import Channel, OutboxMessage, OutboxStatus
 
 
@@ -30,7 +29,7 @@ async def enqueue(
     """Add a message unless one with this key exists; True when it was added."""
     values = _row(key=key, recipient=recipient, kind=kind, body=body, now=now, subject=subject,
                   channel=channel, person_id=person_id)
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     statement = insert(OutboxMessage).values(**values).on_conflict_do_nothing(
         index_elements=["key"]
     )
@@ -59,7 +58,7 @@ async def enqueue_many(session: AsyncSession, messages: list[NewMessage], *,
     """
     if not messages:
         return set()
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     # One statement compiled once and executed for every row (SQLAlchemy's "insertmanyvalues"
     # batches them into multi-row INSERTs): building one VALUES clause of a few thousand bound

@@ -10,18 +10,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import dialect_insert
 from storage.models import ScheduledRun
 
 FIRST_START = "first-start"  # the job name of the row noting the database's first start
 
 
 def _insert(session: AsyncSession):
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    return dialect_insert(session)
 
 
 async def already_ran(session: AsyncSession, job: str, scheduled_for: datetime,

@@ -12,7 +12,7 @@ from bot.offline import ApiCall
 from bot.ops.actions import PAGE_SIZE as ACTIONS_PER_PAGE
 from bot.ops.calendar import PAGE_SIZE as MEETINGS_PER_PAGE
 from handlers.common import EXPIRED, KEPT_LISTS, fit_line, page_text
-from tests import un_scale
+from tests.bench import un_scale
 from tests.fixtures_bot import ADMIN, DELEGATE, GROUP_CHAT, check_sane
 
 ACTION_ID = re.compile(r"<b>#(\d+)</b> Action item number")

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import dkim
-
 from bot.config import Settings
 from bot.mail.dkim_key import check_key_file
 
@@ -37,6 +35,8 @@ class Signer:
 
     def sign(self, wire: str) -> str:
         """The message with its DKIM-Signature header first."""
+        import dkim  # loaded when DKIM is on (a tenth of a second at start otherwise)
+
         present = _header_names(wire)
         headers = [name.encode() for name in SIGNED_HEADERS if name.lower() in present]
         signature = dkim.sign(wire.encode("ascii"), self.selector.encode(),

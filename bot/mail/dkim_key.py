@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dkim.crypto import UnparsableKeyError, parse_pem_private_key
-
 
 class KeyProblem(Exception):
     """The key file cannot be used; the message says why, in a few words."""
@@ -15,6 +13,8 @@ class KeyProblem(Exception):
 
 def check_key_file(path: Path) -> bytes:
     """The PEM bytes of a usable RSA private key, or KeyProblem."""
+    from dkim.crypto import UnparsableKeyError, parse_pem_private_key  # only when DKIM is on
+
     try:
         pem = path.read_bytes()
     except OSError as exc:

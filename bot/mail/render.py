@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
 from bot import dates, i18n
 
 # Languages the templates are written in (through the catalogs). Dates follow the text's
@@ -40,7 +38,9 @@ def when_both(moment: datetime, reader_zone: str, meeting_zone: str, language: s
 
 
 @lru_cache(maxsize=1)
-def environment() -> Environment:
+def environment():  # -> jinja2.Environment, imported at the first mail built
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
     env = Environment(
         loader=PackageLoader("bot.mail", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True,

@@ -19,13 +19,33 @@ async def viewer(services: Services, telegram_id: int,
     The name Telegram gives (`telegram_name`) is remembered for lists such as /admins and
     /audit, written only when it changed since the user last wrote.
     """
-    async with services.sessions() as session:
-        found = await people.get_viewer(session, telegram_id)
+    found = await _stored_viewer(services, telegram_id)
     name = " ".join((telegram_name or "").split())
     if name and name != found.telegram_name:
         async with services.sessions.begin() as session:
             await people.remember_telegram_name(session, telegram_id, name, at=services.now())
         found = found.named(name)
+    return found
+
+
+VIEWERS_KEPT = 4096
+
+
+async def _stored_viewer(services: Services, telegram_id: int) -> Viewer:
+    """The viewer as stored, from a small cache while nobody has committed anything since it
+    was read (checked on every update, so a removed administrator is refused on the very next
+    one), else in one read."""
+    version = services.changes() if services.changes is not None else None
+    if version is not None:
+        kept = services.viewers.get(telegram_id)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+    async with services.sessions() as session:
+        found = await people.get_viewer(session, telegram_id)
+    if version is not None:  # the count read before the read: a commit in between re-reads
+        if len(services.viewers) >= VIEWERS_KEPT:
+            services.viewers.clear()
+        services.viewers[telegram_id] = (version, found)
     return found
 
 

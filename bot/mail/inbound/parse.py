@@ -22,8 +22,6 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
-import icalendar
-
 from bot.mail.inbound.verp import Token, find_token
 
 PERMANENT, TEMPORARY = "permanent", "temporary"
@@ -230,6 +228,8 @@ def _calendar_reply(message: EmailMessage) -> CalendarReply | None:
 
 def reply_of(data: bytes, sender: str) -> CalendarReply | None:
     """The attendee's answer in an iCalendar REPLY, or None when it is not one we can use."""
+    import icalendar  # loaded with the first calendar reply, not at start
+
     try:
         calendar = icalendar.Calendar.from_ical(data)
     except ValueError:
