@@ -84,7 +84,7 @@ def meeting_message(settings: Settings, *, key: MeetingKey, meeting: Meeting,
     message = compose(
         settings, key=str(key), to_address=recipient.email, to_name=recipient.name,
         subject=subject, text=text, html=html, now=now,
-        alternatives=[invite], attachments=[invite],
+        alternatives=[invite], attachments=[invite], unsubscribe_kind="reminders",
     )
     return subject, to_wire(message)
 
@@ -111,6 +111,7 @@ def action_message(settings: Settings, *, key: ActionKey, action: ActionView,
         message = compose(settings, key=str(key), to_address=recipient.email,
                           to_name=recipient.name, subject=subject, text=text, html=html,
                           now=now, language=language,
+                          unsubscribe_kind="reminders",
                           unsubscribe_url=footer["unsubscribe_url"])  # type: ignore[arg-type]
     return subject, to_wire(message)
 
@@ -171,6 +172,6 @@ def link_code_message(settings: Settings, *, key: LinkKey, name: str, email: str
         message = compose(
             settings, key=str(key), to_address=email, to_name=name, subject=_(LINK_SUBJECT),
             text=_(LINK_CODE_TEXT, name=name, telegram_id=telegram_id, code=code), now=now,
-            language=chosen,
+            language=chosen, unsubscribe_kind="digest",  # as before: the mailto's plain subject
         )
     return str(message["Subject"]), to_wire(message)
