@@ -35,8 +35,10 @@ async def answer(session: AsyncSession, *, meeting_id: int, person_id: int, answ
     if before == answer.value:
         return meeting, False
     person = await session.get(Person, person_id)
+    if actor is None:  # who acted: their Telegram account when they have one, else the contact
+        actor = person.telegram_id if person and person.telegram_id else person_actor(person_id)
     await audit.record(
-        session, at=now, actor=actor if actor is not None else person_actor(person_id),
+        session, at=now, actor=actor,
         action=AuditAction.MEETING_ANSWER, subject=f"{meeting.id} {meeting.title}",
         before={"answer": before},
         after={"answer": answer.value, "via": via, "person": person.name if person else None,
