@@ -13,13 +13,14 @@ import re
 import secrets
 import shutil
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.app import build_application
 from bot.clock import FixedClock
 from bot.config import load_settings
+from bot.demo_invitations import meeting_story, sample_invitations_sent
 from bot.http.server import HttpFront
 from bot.logging_setup import setup_logging
 from bot.mail.links import rsvp_urls
@@ -31,10 +32,17 @@ from storage import sample_data as demo_data
 
 DEMO_NOW = datetime(2007, 7, 2, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
 MAIL_FROM = "secretariat@gfmd.example"
+MEETING_MAIL = {"Invitation": "meeting invitation", "Changed": "meeting update",
+                "Cancelled": "meeting cancellation"}
+DIGEST_SUBJECTS = ("Friends of the Forum digest", "Bulletin des Amis du Forum",
+                   "Boletín de los Amigos del Foro")
+LANGUAGE_NAMES = {"en": "English", "fr": "French", "es": "Spanish"}
 LINK_EXAMPLE = "focal.ke@gfmd.example"  # a sample contact without a linked Telegram account
 
 DELEGATE = user(demo_data.DELEGATE_TELEGRAM_ID, "Thomas")
 FOCAL_MEXICO = user(demo_data.FOCAL_MEXICO_TELEGRAM_ID, "Ana", "es")
+# A delegate whose Telegram speaks French; no contact record, so Telegram's language is used.
+DELEGATE_FR = user(7005, "Amadou", "fr")
 ADMIN = user(demo_data.ADMIN_TELEGRAM_ID, "Support")
 PERSONAS = {
     "1": ("a delegate (not linked)", DELEGATE),
@@ -58,8 +66,12 @@ def script(meeting_id: int) -> list[Turn]:
         Turn(DELEGATE, "/steering", "Who sits on the steering group?"),
         Turn(DELEGATE, "/troika", "Who is in the troika?"),
         Turn(FOCAL_MEXICO, "/whoami", "A linked focal point checks her record"),
-        Turn(FOCAL_MEXICO, "who is the focal point for Finland?", "A plain question"),
-        Turn(FOCAL_MEXICO, "what is overdue?", "Another plain question"),
+        Turn(FOCAL_MEXICO, "¿quién es el punto focal de Finlandia?",
+             "A plain question, in Spanish: she reads Spanish (her setting)"),
+        Turn(FOCAL_MEXICO, "¿qué acciones están vencidas?", "Another plain question"),
+        Turn(DELEGATE_FR, "quelle est la prochaine réunion du groupe de pilotage ?",
+             "A French-speaking delegate asks in French (Telegram's language)"),
+        Turn(DELEGATE_FR, "/help", "... and reads the help in French"),
         Turn(DELEGATE, "/help", "What may a delegate use?"),
         Turn(ADMIN, "/addmember MU Mauritius", "An administrator adds a member"),
         Turn(ADMIN, "/steering add MU", "... and puts it on the steering group"),
@@ -192,6 +204,7 @@ async def send_mail(services: Services, bot: OfflineBot) -> dict[str, int]:
     from bot.mail.reminders import sweep
 
     now = services.clock.now()
+    await sample_invitations_sent(services, now - timedelta(days=60))  # as they were, long ago
     print("\n# Monday 09:00: the reminder sweep, the weekly digest, then delivery over SMTP")
     reminders = await sweep(services, now)
     digests = await build_digests(services, now)
@@ -202,6 +215,12 @@ async def send_mail(services: Services, bot: OfflineBot) -> dict[str, int]:
             "failed": delivery.failed}
 
 
+async def meeting_mail(bot: OfflineBot, services: Services, mail_folder: Path) -> list[Path]:
+    """A meeting scheduled, moved and called off: its invitation, update and cancellation."""
+    return await meeting_story(bot, services, ADMIN,
+                               lambda: deliver_now(services, bot, mail_folder))
+
+
 def describe_mail(mail_folder: Path) -> list[str]:
     """One line for the first message of each kind, so a person knows which file to open."""
     from email import message_from_bytes, policy
@@ -209,8 +228,11 @@ def describe_mail(mail_folder: Path) -> list[str]:
     lines, seen = [], set()
     for path in sorted(mail_folder.glob("*.eml")):
         message = message_from_bytes(path.read_bytes(), policy=policy.default)
-        kind = "digest" if "digest" in str(message["Subject"]).lower() else "reminder"
-        if message.get_content_type() != "multipart/mixed" and kind != "digest":
+        subject = str(message["Subject"])
+        kind = MEETING_MAIL.get(subject.split(":")[0].strip(), "reminder")
+        if subject.startswith(DIGEST_SUBJECTS):  # one digest per language
+            kind = f"digest in {LANGUAGE_NAMES.get(str(message['Content-Language']), 'English')}"
+        if message.get_content_type() != "multipart/mixed" and not kind.startswith("digest"):
             kind = "notice"
         if kind not in seen:
             seen.add(kind)
@@ -257,6 +279,7 @@ async def run_demo(folder: Path, *, interactive: bool = False) -> int:
                     return 0
                 turns = await play_script(bot, services, folder)
                 mail = await send_mail(services, bot)
+                await meeting_mail(bot, services, mail_folder)
         emails = sorted(mail_folder.glob("*.eml"))
     print("\nSummary")
     print(f"  conversation: {turns} messages, {len(request.calls)} Bot API calls (offline)")

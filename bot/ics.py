@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, vCalAddress
 
+from bot.i18n import _
 from storage.models import Meeting, MeetingStatus
 
 PRODID = "-//GFMD Friends of the Forum//fof-bot//EN"
@@ -27,11 +28,17 @@ def _address(email: str, **params: str) -> vCalAddress:
     return address
 
 
-def _attendee(method: str, email: str, name: str | None) -> vCalAddress:
-    """The recipient as an ATTENDEE; a request asks for their answer (RSVP)."""
+def partstat(answer: str | None) -> str:
+    """The person's known answer as iCalendar's PARTSTAT (none yet: NEEDS-ACTION)."""
+    return PARTSTAT.get(answer or "", "NEEDS-ACTION")
+
+
+def _attendee(method: str, email: str, name: str | None, answer: str | None) -> vCalAddress:
+    """The recipient as an ATTENDEE; a request carries their answer so far and asks for it
+    (RSVP), so a calendar that already knows it does not ask again as if it did not."""
     params = {"ROLE": "REQ-PARTICIPANT", "CUTYPE": "INDIVIDUAL"}
     if method == "REQUEST":
-        params |= {"PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE"}
+        params |= {"PARTSTAT": partstat(answer), "RSVP": "TRUE"}
     if name:
         params["CN"] = name
     return _address(email, **params)
@@ -62,11 +69,15 @@ def meeting_calendar(
     organizer_email: str,
     attendee_email: str | None = None,
     attendee_name: str | None = None,
+    answer: str | None = None,
 ) -> bytes:
     """The meeting as a VCALENDAR with one VEVENT; a cancelled meeting is always METHOD:CANCEL.
 
     REQUEST and CANCEL name the organizer and, when given, the recipient as an ATTENDEE (with
-    RSVP for a request), as iTIP wants; PUBLISH is the plain file for downloads.
+    their `answer` as PARTSTAT and RSVP for a request), as iTIP wants; PUBLISH is the plain
+    file for downloads. A CANCEL for a meeting that still takes place is the one sent to
+    someone who left its audience (RFC 5546, 4.2.8): their copy of the event is cancelled.
+    The texts we write (the alarm) are in the language of the moment (`bot.i18n.using`).
     """
     method = method.upper()
     if method not in METHODS:
@@ -75,11 +86,15 @@ def meeting_calendar(
     if cancelled:
         method = "CANCEL"
     event = meeting_event(meeting, organizer_email)
+    if method == "CANCEL" and not cancelled:
+        event.pop("STATUS", None)
+        event.add("status", "CANCELLED")
+        event.add("comment", _("You are no longer invited to this meeting."))
     if attendee_email is not None and method != "PUBLISH":
-        event.add("attendee", _attendee(method, attendee_email, attendee_name))
-    if not cancelled:
+        event.add("attendee", _attendee(method, attendee_email, attendee_name, answer))
+    if method != "CANCEL":
         event.add_component(
-            Alarm.new_display(description=f"Tomorrow: {meeting.title}",
+            Alarm.new_display(description=_("Tomorrow: {title}", title=meeting.title),
                               trigger=timedelta(days=-1))
         )
     calendar = Calendar.new(prodid=PRODID, method=method, subcomponents=[event])
@@ -112,7 +127,7 @@ def feed_calendar(
         if attendee_email is not None:
             answer = (answers or {}).get(meeting.id or 0)
             params = {"ROLE": "REQ-PARTICIPANT", "CUTYPE": "INDIVIDUAL",
-                      "PARTSTAT": PARTSTAT.get(answer or "", "NEEDS-ACTION")}
+                      "PARTSTAT": partstat(answer)}
             if attendee_name:
                 params["CN"] = attendee_name
             event.add("attendee", _address(attendee_email, **params))

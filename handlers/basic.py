@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.i18n import _
 from handlers import deep_links
-from handlers.commands import ROLE_TITLES, commands_for, private_only
+from handlers.commands import ROLE_TITLES, Command, commands_for, private_only
 from handlers.common import esc, is_private, reply
 from handlers.context import BotContext
 from storage.people import Viewer
@@ -32,6 +32,14 @@ async def start(update: Update, context: BotContext, viewer: Viewer) -> None:
     )
 
 
+def help_line(command: Command) -> str:
+    """'/name: summary', and an example when it shows more than the bare command."""
+    if command.example.strip() == f"/{command.name}":
+        return _("/{command}: {summary}", command=command.name, summary=esc(_(command.summary)))
+    return _("/{command}: {summary}\n  e.g. <code>{example}</code>", command=command.name,
+             summary=esc(_(command.summary)), example=esc(command.example))
+
+
 async def help_command(update: Update, context: BotContext, viewer: Viewer) -> None:
     """List the commands the asking user may use, one example each."""
     mine = commands_for(context.commands, viewer)
@@ -42,9 +50,7 @@ async def help_command(update: Update, context: BotContext, viewer: Viewer) -> N
         entries = [c for c in mine if c.role == role]
         if entries:
             lines.append(f"<b>{_(title)}</b>")
-            lines += [_("/{command}: {summary}\n  e.g. <code>{example}</code>", command=c.name,
-                        summary=esc(_(c.summary)), example=esc(c.example))
-                      for c in entries]
+            lines += [help_line(c) for c in entries]
             lines.append("")
     if not is_private(update):
         lines.append(_("Send me /help in a private chat for everything you may use."))

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 
 from bot.i18n import N_, _, n_
 from bot.mail.digest import WOULD_QUEUE
@@ -140,8 +141,11 @@ async def retry_failures(update: Update, context: BotContext, viewer: Viewer) ->
     count = await mail.retry_failures(context.services, viewer)
     query = update.callback_query
     await query.answer(n_("1 message queued again.", "{count} messages queued again.", count))
-    if query.message is not None and getattr(query.message, "reply_markup", None):
-        await query.edit_message_reply_markup(reply_markup=None)  # once: a second press has none
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except BadRequest as problem:  # a second press: the buttons are gone already
+        if "not modified" not in str(problem).lower():
+            raise
     await reply(update, n_("1 failed message is queued again; /outbox shows progress.",
                            "{count} failed messages are queued again; /outbox shows progress.",
                            count))

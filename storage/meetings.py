@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, func, select
@@ -21,13 +22,16 @@ from storage.models import (
     Answer,
     Attendance,
     Audience,
+    AuditEntry,
     Meeting,
     MeetingKind,
     MeetingStatus,
     Member,
+    OutboxMessage,
     Person,
     Role,
 )
+from storage.outbox import SUPERSEDED
 
 DEFAULT_LENGTH = timedelta(hours=2)
 UID_DOMAIN = "fof.gfmd.example"
@@ -189,6 +193,40 @@ async def _announce_change(
                        subject=f"{meeting.id} {meeting.title}", before=before,
                        after=snapshot(meeting))
     return meeting
+
+
+MEETING_CHANGES = (AuditAction.MEETING_ADD, AuditAction.MEETING_MOVE, AuditAction.MEETING_CANCEL)
+
+
+async def starts_by_sequence(session: AsyncSession, meeting_id: int) -> dict[int, datetime]:
+    """SEQUENCE -> when the meeting started at that SEQUENCE, read from the audit entries that
+    every change writes with its snapshots before and after (so an update can say what a
+    reader was last told, however many moves ago that was). Unknown sequences are missing."""
+    found = await session.exec(
+        select(AuditEntry).where(
+            col(AuditEntry.action).in_(MEETING_CHANGES),
+            col(AuditEntry.subject).startswith(f"{meeting_id} ", autoescape=True),
+        ).order_by(col(AuditEntry.id))
+    )
+    starts: dict[int, datetime] = {}
+    for entry in found.all():
+        for shot in (entry.before, entry.after):
+            if shot and isinstance(shot.get("sequence"), int) and shot.get("starts_at"):
+                starts.setdefault(shot["sequence"], datetime.fromisoformat(shot["starts_at"]))
+    return starts
+
+
+async def mail_told(session: AsyncSession, prefixes: Iterable[str]) -> dict[str, datetime]:
+    """The keys of the mail queued for one meeting (keys starting with any of `prefixes`), with
+    when each was queued, in one query. Rows parked unsent (superseded: a later change made
+    them wrong) are left out: they told nobody anything."""
+    found = await session.exec(
+        select(OutboxMessage.key, OutboxMessage.created_at).where(
+            or_(*(col(OutboxMessage.key).startswith(p, autoescape=True) for p in prefixes)),
+            col(OutboxMessage.status) != SUPERSEDED,
+        )
+    )
+    return dict(found.all())
 
 
 def _invited_members(audience: str):

@@ -16,6 +16,7 @@ from icalendar import Calendar
 from sqlmodel import select
 
 from bot.services import Services
+from storage import meetings
 from storage.models import (
     ActionItem,
     Attendance,
@@ -24,6 +25,7 @@ from storage.models import (
     MeetingKind,
     Member,
     OutboxMessage,
+    OutboxStatus,
     Person,
     Role,
     RoleKind,
@@ -42,6 +44,7 @@ class Sample:
     steering: int  # steering group, 20 July, audience steering
     pilot: int  # Finland's pilot on measuring impacts, due 5 July
     study: int  # Bangladesh's feasibility study, due 30 June (overdue)
+    invitations: int = 0  # outbox rows of the invitations sent when the meetings were made
 
     def email(self, first: str) -> str:
         return EMAILS[first]
@@ -57,7 +60,23 @@ EMAILS = {
 }
 
 
-async def seed(services: Services) -> Sample:
+async def seed(services: Services, *, invited: bool = False) -> Sample:
+    """The sample; `invited`: the invitations went out (and were delivered) a month ago, when
+    the meetings were scheduled, so what the sweep does now is reminding."""
+    sample = await _seed(services)
+    if invited:
+        from bot.mail.reminders import sweep
+
+        at = NOW - timedelta(days=30)
+        sample.invitations = await sweep(services, at)
+        async with services.sessions.begin() as session:
+            for row in (await session.exec(select(OutboxMessage))).all():
+                row.status, row.sent_at = OutboxStatus.SENT, at
+                session.add(row)
+    return sample
+
+
+async def _seed(services: Services) -> Sample:
     at = NOW - timedelta(days=30)
     async with services.sessions.begin() as session:
         members = {
@@ -140,22 +159,16 @@ async def answer(services: Services, meeting_id: int, person_id: int, value: str
 
 
 async def move_meeting(services: Services, meeting_id: int, by: timedelta) -> None:
-    """What /movemeeting does to the row: new time, status moved, SEQUENCE raised."""
+    """What /movemeeting does: new time, status moved, SEQUENCE raised, the audit entry."""
     async with services.sessions.begin() as session:
         meeting = await session.get(Meeting, meeting_id)
-        meeting.starts_at += by
-        meeting.ends_at += by
-        meeting.status = "moved"
-        meeting.sequence += 1
-        session.add(meeting)
+        await meetings.move_meeting(session, meeting_id=meeting_id,
+                                    starts_at=meeting.starts_at + by, actor="cli", now=NOW)
 
 
 async def cancel_meeting(services: Services, meeting_id: int) -> None:
     async with services.sessions.begin() as session:
-        meeting = await session.get(Meeting, meeting_id)
-        meeting.status = "cancelled"
-        meeting.sequence += 1
-        session.add(meeting)
+        await meetings.cancel_meeting(session, meeting_id=meeting_id, actor="cli", now=NOW)
 
 
 def parsed(raw: bytes) -> EmailMessage:

@@ -6,6 +6,9 @@ from icalendar import Calendar
 
 from bot.demo import run_demo
 
+MEETING_MAIL = [("Invitation:", "invitation", "REQUEST"), ("Changed:", "update", "REQUEST"),
+                ("Cancelled:", "cancellation", "CANCEL")]
+
 
 async def test_demo_runs_and_writes_parseable_mail(tmp_path, capsys):
     folder = tmp_path / "demo"
@@ -15,15 +18,20 @@ async def test_demo_runs_and_writes_parseable_mail(tmp_path, capsys):
 
     files = sorted((folder / "mail").glob("*.eml"))
     assert len(files) >= 2
-    kinds = set()
+    kinds, languages = set(), set()
     for path in files:
         message = message_from_bytes(path.read_bytes(), policy=policy.default)
         for header in ("From", "To", "Subject", "Date", "Message-ID"):
             assert message[header], f"{path.name} has no {header}"
         assert message.get_body(("plain",)).get_content().strip()
         subject = str(message["Subject"])
-        if subject.startswith("Friends of the Forum digest"):
-            kinds.add("digest")
+        for prefix, language in (("Friends of the Forum digest", "en"),
+                                 ("Bulletin des Amis du Forum", "fr"),
+                                 ("Boletín de los Amigos del Foro", "es")):
+            if subject.startswith(prefix):
+                assert message["Content-Language"] == language
+                kinds.add("digest")
+                languages.add(language)
         if subject.startswith("Reminder:"):
             kinds.add("reminder")
             calendars = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
@@ -31,5 +39,18 @@ async def test_demo_runs_and_writes_parseable_mail(tmp_path, capsys):
             calendar = Calendar.from_ical(calendars[0].get_content())
             assert str(calendar["METHOD"]) == "REQUEST"
             assert calendar.walk("VEVENT")[0]["UID"].endswith("@gfmd.example")
-    assert kinds == {"digest", "reminder"}
+        for prefix, kind, method in MEETING_MAIL:
+            if subject.startswith(prefix):
+                kinds.add(kind)
+                [alternative, _attachment] = [p for p in message.walk()
+                                              if p.get_content_type() == "text/calendar"]
+                assert str(Calendar.from_ical(alternative.get_content())["METHOD"]) == method
+    # the story's troika meeting: invited when scheduled, updated when moved, then cancelled
+    assert kinds == {"digest", "reminder", "invitation", "update", "cancellation"}
+    assert "a meeting update:" in output
+    assert languages == {"en", "fr", "es"}  # a digest in each of the Forum's languages
+    assert "a digest in French:" in output and "a digest in Spanish:" in output
+    # one exchange in Spanish (Ana's setting) and one in French (Amadou's Telegram)
+    assert "Punto focal de Finland (FI)" in output
+    assert "Prochaine réunion : #2 Steering group" in output
     assert (folder / "demo.db").exists()

@@ -42,7 +42,8 @@ ADMIN_ES = user(ADMIN_ID, "Support", language="es-MX")
 # What each language says, word for word (the summit is meeting 1, the steering group 2).
 SAYS = {
     "en": {
-        "help": ["<b>For everyone</b>", "/next: the next meeting\n  e.g. <code>/next</code>"],
+        "help": ["<b>For everyone</b>", "/next: the next meeting\n",
+                 "/meeting: one meeting with its calendar file\n  e.g. <code>/meeting 3</code>"],
         "help_linked": "<b>For linked contacts</b>",
         "next": ["Next: <b>#2</b> Steering group\n  Thu 5 Jul 2007, 14:00 – 16:00 "
                  "(Brussels)", "  Brussels · steering group",
@@ -62,7 +63,8 @@ SAYS = {
     },
     "fr": {
         "help": ["<b>Pour tout le monde</b>",
-                 "/next : la prochaine réunion\n  par exemple <code>/next</code>"],
+                 "/next : la prochaine réunion\n",
+                 "par exemple <code>/meeting 3</code>"],
         "help_linked": "<b>Pour les contacts reliés</b>",
         "next": ["Prochaine réunion : <b>#2</b> Steering group\n  jeu. 5 juil. 2007, 14:00 – "
                  "16:00 (Bruxelles)", "  Brussels · groupe de pilotage",
@@ -83,7 +85,8 @@ SAYS = {
         "foreign": ("Jul", "Thu", "Mon", "When:", "Next:", "jue", "Próxima"),
     },
     "es": {
-        "help": ["<b>Para todos</b>", "/next: la próxima reunión\n  p. ej. <code>/next</code>"],
+        "help": ["<b>Para todos</b>", "/next: la próxima reunión\n",
+                 "p. ej. <code>/meeting 3</code>"],
         "help_linked": "<b>Para los contactos vinculados</b>",
         "next": ["Próxima reunión: <b>#2</b> Steering group\n  jue, 5 jul 2007, 14:00 – 16:00 "
                  "(Bruselas)", "Brussels · Grupo Directivo",

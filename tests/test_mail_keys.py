@@ -15,6 +15,9 @@ CASES = [
     (MeetingKey("reminder", 4, 1, 9, days=7), "reminder:4:7:1:9"),
     (MeetingKey("update", 4, 2, 9), "update:4:2:9"),
     (MeetingKey("cancel", 4, 3, 9), "cancel:4:3:9"),
+    (MeetingKey("invite", 4, 0, 9), "invite:4:0:9"),
+    (MeetingKey("invite", 4, 1, 9, round=2), "invite:4:1:9:2"),  # invited a third time
+    (MeetingKey("cancel", 4, 1, 9, round=1), "cancel:4:1:9:1"),
     (ActionKey(5, "soon", date(2007, 7, 6), 9), "action:5:soon:2007-07-06:9"),
     (ActionKey(5, "overdue", date(2007, 7, 6), 9), "action:5:overdue:2007-07-06:9"),
     (DigestKey(date(2007, 7, 2), 9), "digest:2007-07-02:9"),
@@ -36,6 +39,7 @@ def test_keys_are_spelled_as_stored_and_read_back(key, text):
 @pytest.mark.parametrize("text", [
     "test:x", "reminder:4:1:9", "update:a:1:9", "action:5:later:2007-07-06:9",
     "telegram:telegram:update:4:2:9", "digest:yesterday:9", "",
+    "invite:4:0:9:0", "update:4:1:9:1", "reminder:4:7:1:9:1",  # a round only after the first
 ])
 def test_foreign_or_malformed_keys_read_as_none(text):
     assert keys.parse(text) is None

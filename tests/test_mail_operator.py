@@ -39,14 +39,14 @@ async def test_digest_cli_to_one_address(services, settings, mail_sink, capsys):
 
 async def test_outbox_cli_lists_counts_and_failures(services, settings, mail_sink, clock,
                                                     capsys):
-    await seed(services)
+    sample = await seed(services, invited=True)  # the invitations went out a month ago
     await sweep(services, clock.now())
     mail_sink.fail_rcpt[EMAILS["maria"]] = "550 5.1.1 No such user"
     await deliver_due(services, clock.now())
     assert await outbox_cli(settings) == 0
     out = capsys.readouterr().out
     # the Telegram copies stay pending: the CLI has no bot to send them with
-    assert "Outbox: 2 pending, 9 sent, 1 failed, 0 superseded" in out
+    assert f"Outbox: 2 pending, {9 + sample.invitations} sent, 1 failed, 0 superseded" in out
     assert "Oldest pending: reminder to 5001" in out
     assert f"to {EMAILS['maria']} after 1 attempt(s): 550 5.1.1 No such user" in out
 

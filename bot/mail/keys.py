@@ -1,13 +1,17 @@
 """Outbox keys: every key is built and read here, so each kind of message has one spelling.
 
+    invite:<meeting>:<sequence>:<person>[:<round>]  the invitation, queued when it is scheduled
     reminder:<meeting>:<days>:<sequence>:<person>   a meeting reminder
     update:<meeting>:<sequence>:<person>            a moved or changed meeting (sequence > 0)
-    cancel:<meeting>:<sequence>:<person>            a cancelled meeting
+    cancel:<meeting>:<sequence>:<person>[:<round>]  a cancelled meeting, or one the person left
     action:<action>:soon|overdue:<due date>:<person>
     digest:<local date>:<person>
     preview:<iso time>:<person>:<address>           an administrator's digest preview
     link:<person>:<iso time>                        a link code
     telegram:<one of the above>                     the same message in Telegram
+
+An invitation or cancellation carries a round after the first (`:1`, `:2`...): someone who
+left a meeting's audience and joined it again at the same SEQUENCE is invited again.
 
 The key is the outbox's unique column: the same key twice is the same message, sent once.
 `str(key)` is the stored text; `parse` reads any stored text back (None for foreign keys).
@@ -18,24 +22,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-REMINDER, UPDATE, CANCEL = "reminder", "update", "cancel"
-MEETING_KINDS = (REMINDER, UPDATE, CANCEL)
+INVITE, REMINDER, UPDATE, CANCEL = "invite", "reminder", "update", "cancel"
+MEETING_KINDS = (INVITE, REMINDER, UPDATE, CANCEL)
+ROUNDED = (INVITE, CANCEL)  # the kinds that carry a round
 SOON, OVERDUE = "soon", "overdue"
 TELEGRAM = "telegram"
 
 
 @dataclass(frozen=True)
 class MeetingKey:
-    kind: str  # reminder, update or cancel
+    kind: str  # invite, reminder, update or cancel
     meeting_id: int
     sequence: int
     person_id: int
     days: int | None = None  # how many days before the start: reminders only
+    round: int = 0  # invitations and cancellations: the how-manieth for this person
 
     def __str__(self) -> str:
         if self.kind == REMINDER:
             return f"{REMINDER}:{self.meeting_id}:{self.days}:{self.sequence}:{self.person_id}"
-        return f"{self.kind}:{self.meeting_id}:{self.sequence}:{self.person_id}"
+        text = f"{self.kind}:{self.meeting_id}:{self.sequence}:{self.person_id}"
+        return f"{text}:{self.round}" if self.round else text
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,9 @@ def _parse_plain(head: str, rest: str) -> Key | None:
             return MeetingKey(REMINDER, meeting, seq, person, days)
         if head != REMINDER and len(parts) == 3:
             return MeetingKey(head, *parts)
+        if head in ROUNDED and len(parts) == 4 and parts[3] > 0:
+            meeting, seq, person, round_ = parts
+            return MeetingKey(head, meeting, seq, person, round=round_)
         return None
     if head == "action":
         action, notice, due, person = rest.split(":")

@@ -18,13 +18,13 @@ from bot import dates, i18n
 from bot.config import Settings
 from bot.i18n import N_, _, n_
 from bot.ics import meeting_calendar
-from bot.mail import links
+from bot.mail import keys, links
 from bot.mail.keys import ActionKey, LinkKey, MeetingKey
 from bot.mail.mime import Attachment, compose, to_wire
 from bot.mail.render import day, mail_language, render, render_mail, when_both
 from storage.actions import ActionView
 from storage.mailing import Recipient
-from storage.models import Meeting
+from storage.models import Meeting, MeetingStatus
 
 # One whole phrase per role, so that each can be translated with its member.
 ROLE_WORDS = {
@@ -34,7 +34,16 @@ ROLE_WORDS = {
 }
 STATUS_WORDS = {"open": N_("open"), "in_progress": N_("in progress"), "done": N_("done"),
                 "cancelled": N_("cancelled")}
-MEETING_PREFIX = {"reminder": "Reminder", "update": "Changed", "cancel": "Cancelled"}
+# The subject of each meeting message, whole sentences for translation.
+MEETING_PREFIX = {
+    "invite": N_("Invitation: {title}, {day}"),
+    "reminder": N_("Reminder: {title}, {day}"),
+    "update": N_("Changed: {title}, {day}"),
+    "cancel": N_("Cancelled: {title}, {day}"),
+    "left": N_("No longer invited: {title}, {day}"),
+}
+ANSWER_WORDS = {"yes": N_("yes, I will attend"), "no": N_("no, I will not attend"),
+                "maybe": N_("maybe")}
 
 
 def roles_text(recipient: Recipient) -> str:
@@ -61,38 +70,88 @@ def footer_context(settings: Settings, recipient: Recipient, kind: str | None,
 # Meetings and actions
 
 
-def _meeting_when(meeting: Meeting, recipient: Recipient) -> str:
-    return when_both(meeting.starts_at, recipient.timezone, meeting.timezone, recipient.language)
+def _meeting_when(at: datetime, meeting: Meeting, recipient: Recipient) -> str:
+    """The time in the reader's zone, and in the meeting's when that differs."""
+    return when_both(at, recipient.timezone, meeting.timezone, recipient.language)
+
+
+def _in_reader_zone(at: datetime, recipient: Recipient) -> str:
+    return when_both(at, recipient.timezone, recipient.timezone, recipient.language)
+
+
+def _moved(previous: datetime | None, meeting: Meeting,
+           recipient: Recipient) -> tuple[str | None, str | None]:
+    """(the start the reader was last told, the new one), both in the reader's zone, when the
+    meeting has moved since; (None, None) when it has not or that start is not known."""
+    if previous is None or previous == meeting.starts_at:
+        return None, None
+    return (_in_reader_zone(previous, recipient),
+            _in_reader_zone(meeting.starts_at, recipient))
+
+
+def meeting_kind(kind: str, meeting: Meeting) -> str:
+    """The message's kind as the templates see it: a cancellation for a meeting that goes on
+    is the one sent to someone who left its audience ("left")."""
+    if kind == keys.CANCEL and meeting.status != MeetingStatus.CANCELLED:
+        return "left"
+    return kind
+
+
+def _meeting_context(meeting: Meeting, recipient: Recipient, kind: str, answer: str | None,
+                     previous: datetime | None) -> dict[str, object]:
+    was, moved_to = _moved(previous, meeting, recipient)
+    return dict(kind=meeting_kind(kind, meeting), meeting=meeting,
+                when=_meeting_when(meeting.starts_at, meeting, recipient),
+                was=was, moved_to=moved_to,
+                answer=_(ANSWER_WORDS[answer]) if answer in ANSWER_WORDS else None,
+                email=recipient.email)
 
 
 def meeting_message(settings: Settings, *, key: MeetingKey, meeting: Meeting,
-                    recipient: Recipient, answer: str | None, now: datetime) -> tuple[str, str]:
-    """(subject, whole RFC 5322 message) for a reminder, update or cancellation."""
+                    recipient: Recipient, answer: str | None, now: datetime,
+                    previous: datetime | None = None) -> tuple[str, str]:
+    """(subject, whole RFC 5322 message) for an invitation, reminder, update or cancellation,
+    in the recipient's language; `previous`: the start they were last told (updates)."""
+    with i18n.using(recipient.language) as language:
+        return _meeting_message(settings, key, meeting, recipient, answer, now, previous,
+                                language)
+
+
+def _meeting_message(settings: Settings, key: MeetingKey, meeting: Meeting,
+                     recipient: Recipient, answer: str | None, now: datetime,
+                     previous: datetime | None, language: str) -> tuple[str, str]:
     sender = settings.require_mail_from()
-    kind = key.kind
+    context = _meeting_context(meeting, recipient, key.kind, answer, previous)
     short_day = day(meeting.starts_at.astimezone(ZoneInfo(recipient.timezone)).date(),
                     recipient.language)
-    subject = f"{MEETING_PREFIX[kind]}: {meeting.title}, {short_day}"
-    context = dict(kind=kind, meeting=meeting, when=_meeting_when(meeting, recipient),
-                   answer=answer, subject=subject, language=mail_language(recipient.language),
-                   roles_text=roles_text(recipient), mail_from=sender, email=recipient.email)
-    text, html = render_mail("meeting", **context)
-    method = "CANCEL" if kind == "cancel" else "REQUEST"
+    subject = _(MEETING_PREFIX[str(context["kind"])], title=meeting.title, day=short_day)
+    # Only a reminder can be turned off in one click: the invitation, its updates and its
+    # cancellation are what keeps the reader's calendar right.
+    footer = footer_context(settings, recipient,
+                            "reminders" if key.kind == keys.REMINDER else None)
+    text, html = render_mail(
+        "meeting", **context, **footer, subject=subject,
+        rsvp=links.rsvp_urls(settings, recipient.person_id, meeting.id or 0))
+    method = "CANCEL" if key.kind == keys.CANCEL else "REQUEST"
     calendar = meeting_calendar(meeting, method=method, organizer_email=sender,
-                                attendee_email=recipient.email)
+                                attendee_email=recipient.email, attendee_name=recipient.name,
+                                answer=answer)
     invite = Attachment("invite.ics", calendar, "text", "calendar", {"method": method})
     message = compose(
         settings, key=str(key), to_address=recipient.email, to_name=recipient.name,
-        subject=subject, text=text, html=html, now=now,
-        alternatives=[invite], attachments=[invite], unsubscribe_kind="reminders",
+        subject=subject, text=text, html=html, now=now, alternatives=[invite],
+        attachments=[invite], language=language, unsubscribe_kind="reminders",
+        unsubscribe_url=footer["unsubscribe_url"],  # type: ignore[arg-type]
     )
     return subject, to_wire(message)
 
 
 def meeting_telegram_text(kind: str, meeting: Meeting, recipient: Recipient,
-                          answer: str | None) -> str:
-    return render("meeting.tg.html", kind=kind, meeting=meeting,
-                  when=_meeting_when(meeting, recipient), answer=answer, email=recipient.email)
+                          answer: str | None, previous: datetime | None = None) -> str:
+    """The Telegram twin of a meeting message, in the recipient's language."""
+    with i18n.using(recipient.language):
+        return render("meeting.tg.html", **_meeting_context(meeting, recipient, kind, answer,
+                                                            previous))
 
 
 def action_message(settings: Settings, *, key: ActionKey, action: ActionView,

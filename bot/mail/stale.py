@@ -1,7 +1,8 @@
 """Parking pending meeting messages that a later change of their meeting made wrong.
 
-Run before every delivery and at the end of every sweep, so a stale reminder is never sent even
-when the meeting moved between the sweep and the delivery.
+Run before every delivery and at the start of every sweep, so a stale reminder is never sent even
+when the meeting moved between the sweep and the delivery, and the sweep reads who was told what
+without the messages that will never leave (`bot.mail.invitations`).
 """
 
 from __future__ import annotations
@@ -22,11 +23,16 @@ log = logging.getLogger(__name__)
 def _stale_reason(key: MeetingKey, meeting: Meeting | None, now: datetime | None) -> str | None:
     if meeting is None:
         return "meeting deleted"
+    if key.kind == keys.CANCEL:
+        # Still true at a later SEQUENCE: the person no longer holds the meeting (a cancel
+        # to someone who left the audience is not followed by the updates of a later move).
+        return None
     if key.sequence < meeting.sequence:
         return f"superseded by sequence {meeting.sequence}"
-    if meeting.status == MeetingStatus.CANCELLED and key.kind != keys.CANCEL:
+    if meeting.status == MeetingStatus.CANCELLED:
         return "meeting cancelled"
-    if now is not None and key.kind == keys.REMINDER and meeting.starts_at <= now:
+    if now is not None and key.kind in (keys.REMINDER, keys.INVITE) \
+            and meeting.starts_at <= now:
         return "meeting already started"
     return None
 
@@ -34,8 +40,9 @@ def _stale_reason(key: MeetingKey, meeting: Meeting | None, now: datetime | None
 async def supersede_stale(session: AsyncSession, now: datetime | None = None) -> int:
     """Park pending meeting messages that a later change made wrong.
 
-    A reminder or update for an older SEQUENCE, any reminder or update of a cancelled meeting,
-    and (given `now`) any reminder for a meeting that has already started are never sent.
+    An invitation, reminder or update for an older SEQUENCE (the update of the new one says
+    it all), any of them for a cancelled meeting, and (given `now`) any invitation or reminder
+    for a meeting that has already started are never sent. Cancellations always are.
     """
     pending: list[tuple[int, str]] = []
     for kind in keys.MEETING_KINDS:
