@@ -31,12 +31,21 @@ def person_label(telegram_id: int, known: KnownName | None) -> str:
              telegram_id=telegram_id)
 
 
+INBOX = N_("the secretariat’s inbox")
+
+
 def actor_label(actor: str, names: dict[int, KnownName]) -> str:
-    """Who an audit entry names: a Telegram id, `cli`, `config`, or a contact's email."""
+    """Who an audit entry names: a Telegram id, `cli`, `config`, `mail` (the inbox),
+    `person:<id>` (a contact acting by a link or by mail), or (older entries) an email."""
     if actor == "cli":
         return _(OPERATOR)
     if actor == "config":
         return _(CONFIGURATION)
+    if actor == "mail":
+        return _(INBOX)
+    kind, _sep, number = actor.partition(":")
+    if kind == "person" and number.isdigit():
+        return _("contact #{number}", number=number)
     if actor.isdigit():
         return person_label(int(actor), names.get(int(actor)))
     return actor
@@ -143,10 +152,59 @@ def _focal(line: AuditLine, who: str) -> str:
              name=person.get("name", "?"), email=person.get("email", "?"), member=line.subject)
 
 
+SETTING_VIA = {
+    "link": N_("{who} changed their {setting} setting by the unsubscribe link: {change}"),
+    "mail": N_("{who} changed their {setting} setting by mail: {change}"),
+}
+
+
 def _setting(line: AuditLine, who: str) -> str:
-    name = line.subject.rsplit(" ", 1)[-1]
+    email, _sep, name = line.subject.rpartition(" ")
+    before, after = line.before or {}, line.after or {}
+    if line.actor.startswith("person:") and email:
+        who = email  # a contact without Telegram: their address says more than a number
+    change = describe({name: before.get(name)}, {name: after.get(name)})
+    if after.get("via") in SETTING_VIA:
+        return _(SETTING_VIA[after["via"]], who=who, setting=name, change=change)
     return _("{who} changed their {setting} setting: {change}", who=who, setting=name,
-             change=describe(line.before, line.after))
+             change=change)
+
+
+ANSWERED = {  # (answer, how it came) -> the sentence
+    ("yes", "telegram"): N_("{who} answered yes for {title} (with the buttons in Telegram)"),
+    ("no", "telegram"): N_("{who} answered no for {title} (with the buttons in Telegram)"),
+    ("maybe", "telegram"): N_("{who} answered maybe for {title} (with the buttons in "
+                              "Telegram)"),
+    ("yes", "link"): N_("{who} answered yes for {title} (by the link in the email)"),
+    ("no", "link"): N_("{who} answered no for {title} (by the link in the email)"),
+    ("maybe", "link"): N_("{who} answered maybe for {title} (by the link in the email)"),
+    ("yes", "calendar reply"): N_("{who} answered yes for {title} (by a calendar reply)"),
+    ("no", "calendar reply"): N_("{who} answered no for {title} (by a calendar reply)"),
+    ("maybe", "calendar reply"): N_("{who} answered maybe for {title} (by a calendar reply)"),
+}
+
+
+def _answered(line: AuditLine, who: str) -> str:
+    """Any attendance answer: by the Telegram buttons, an RSVP link or a calendar reply (and
+    the older `attendance.answer` entries of calendar replies, whose subject names the
+    person)."""
+    after = line.after or {}
+    number, _sep, rest = line.subject.partition(" ")
+    if line.action == AuditAction.ATTENDANCE_ANSWER:
+        who, title = rest or who, _("meeting #{number}", number=number)
+    else:
+        if not line.actor.isdigit():  # by a link or by mail: the name the entry keeps
+            who = after.get("person") or who
+        title = rest or _("meeting #{number}", number=number)
+    return _(ANSWERED[(after["answer"], after.get("via", "link"))], who=who, title=title)
+
+
+def _bounced(line: AuditLine, who: str) -> str:
+    reason = (line.after or {}).get("reason")
+    if reason:
+        return _("{who} stopped mail to {address}: it bounces ({reason})", who=who,
+                 address=line.subject, reason=reason)
+    return _("{who} stopped mail to {address}: it bounces", who=who, address=line.subject)
 
 
 GAVE_SEAT = {
@@ -219,6 +277,9 @@ _SENTENCES: dict[str, Sentence] = {
     AuditAction.OUTBOX_RETRY: lambda e, r, w: _retried(e, w),
     AuditAction.DENIED: _denied,
     AuditAction.IMPORT: lambda e, r, w: _import(e, w),
+    AuditAction.MEETING_ANSWER: lambda e, r, w: _answered(e, w),
+    AuditAction.ATTENDANCE_ANSWER: lambda e, r, w: _answered(e, w),
+    AuditAction.ADDRESS_BOUNCES: lambda e, r, w: _bounced(e, w),
 }
 
 

@@ -28,7 +28,7 @@ class AuditAction(StrEnum):
     MEETING_ADD = "meeting.add"
     MEETING_MOVE = "meeting.move"
     MEETING_CANCEL = "meeting.cancel"
-    MEETING_ANSWER = "meeting.answer"  # an attendance answer given by a link in a mail
+    MEETING_ANSWER = "meeting.answer"  # an attendance answer: after {answer, via, person, email}
     ACTION_ADD = "action.add"
     ACTION_NOTE = "action.note"
     ACTION_DONE = "action.done"
@@ -42,7 +42,9 @@ class AuditAction(StrEnum):
     DENIED = "denied"  # refused administrator commands: one entry per user, command and hour
     IMPORT = "import"  # one CSV import: its file, its counts, and the changes of its rows
     ADDRESS_BOUNCES = "address.bounces"  # an address made undeliverable by its bounces
-    ATTENDANCE_ANSWER = "attendance.answer"  # an answer that came by mail (a calendar reply)
+    # older entries of calendar replies (now MEETING_ANSWER with via "calendar reply"); /audit
+    # still reads them
+    ATTENDANCE_ANSWER = "attendance.answer"
 
 
 DENIAL_WINDOW = timedelta(hours=1)

@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, or_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -259,18 +261,23 @@ async def answer_of(session: AsyncSession, meeting_id: int, person_id: int) -> s
 async def set_attendance(
     session: AsyncSession, *, meeting_id: int, person_id: int, answer: Answer, now: datetime
 ) -> Meeting:
-    """Store a person's answer; it can change until the meeting starts."""
+    """Store a person's answer; it can change until the meeting starts.
+
+    One statement (an upsert on the unique (meeting_id, person_id)), so two first answers at
+    the same moment leave one row, the later one's; the same answer again writes nothing."""
     meeting = await _changeable(session, meeting_id, now)
     if not await is_invited(session, meeting, person_id):
         raise Rejected(_("This meeting is not open to the members you represent."))
-    row = (await session.exec(select(Attendance).where(
-        Attendance.meeting_id == meeting_id, Attendance.person_id == person_id))).first()
-    if row is None:
-        row = Attendance(meeting_id=meeting_id, person_id=person_id, answer=answer,
-                         updated_at=now)
-    row.answer, row.updated_at = answer, now
-    session.add(row)
-    await session.flush()
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(Attendance).values(
+        meeting_id=meeting_id, person_id=person_id, answer=answer.value, updated_at=now,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["meeting_id", "person_id"],
+        set_={"answer": statement.excluded.answer, "updated_at": statement.excluded.updated_at},
+        where=col(Attendance.answer) != statement.excluded.answer,
+    )
+    await session.exec(statement)  # type: ignore[call-overload]
     return meeting
 
 

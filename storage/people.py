@@ -230,7 +230,9 @@ async def set_preference(
     setattr(person, name, value)
     session.add(person)
     await session.flush()
-    await audit.record(session, at=at, actor=person.telegram_id or person.email,
+    # who acted: their Telegram account, else the contact by number (an address can be longer
+    # than the column; the subject keeps it)
+    await audit.record(session, at=at, actor=person.telegram_id or f"person:{person.id}",
                        action=AuditAction.SETTINGS_CHANGE, subject=f"{person.email} {name}",
                        before={name: before}, after={name: value})
     return person

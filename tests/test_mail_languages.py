@@ -34,6 +34,7 @@ PUBLIC_URL = "https://fof.example.org"
 SECRET_KEY = "a-test-secret-key-of-some-length-0123456789"
 BOT = "fof_test_bot"
 MAILTO = "<mailto:secretariat@gfmd.example?subject=unsubscribe>"
+MAILTO_REMINDERS = "<mailto:secretariat@gfmd.example?subject=unsubscribe%20reminders>"
 
 EXPECTED = {
     "en": dict(
@@ -169,7 +170,7 @@ async def test_the_action_notice_in_the_readers_language(services, linked, mail_
         assert expected["was_due"] in html.unescape(body)
         assert expected["notice_footer"] in body
         assert unsubscribe in body and deep_link in body
-    assert notice["List-Unsubscribe"] == f"<{unsubscribe}>, {MAILTO}"
+    assert notice["List-Unsubscribe"] == f"<{unsubscribe}>, {MAILTO_REMINDERS}"
     assert notice["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert style_problems(markup) == []
     if language != "en":

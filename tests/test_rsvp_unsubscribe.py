@@ -105,7 +105,8 @@ async def test_a_get_shows_the_question_and_a_post_records_the_answer(services, 
     assert f"Jan Peeters: {ANSWER_LABEL['yes']}" in await attendance(bot, data.summit)
     entries = await audits(services, AuditAction.MEETING_ANSWER)
     assert [(e.actor, e.before, e.after) for e in entries] == [
-        ("5002", {"answer": None}, {"answer": "yes", "via": "link"})]
+        ("5002", {"answer": None}, {"answer": "yes", "via": "link", "person": "Jan Peeters",
+                                    "email": EMAILS["jan"]})]
     # the same answer again changes nothing; another button of the page changes it
     again = await web.post(yes, data={"answer": "yes"})
     assert "Your answer was already recorded" in again.text
@@ -288,12 +289,14 @@ async def test_unsubscribe_by_mail_is_audited_with_how_it_came(services, data):
         await unsubscribe(services, rahim, "everything", via="mail")
     [entry] = await audits(services, AuditAction.SETTINGS_CHANGE)
     assert entry.after == {"digest": "off", "via": "mail"}
-    assert entry.actor == EMAILS["rahim"]  # no Telegram account: the contact's address
-    # an address longer than the audit's actor column (40) is cut there, not refused
+    assert entry.actor == f"person:{rahim}"  # no Telegram account: the contact by number
+    assert entry.subject == f"{EMAILS['rahim']} digest"  # the address kept in the entry
+    # an address longer than the audit's actor column (40) is whole in the subject
     long_email = "a.very.long.name.of.a.focal.point@ministry.example.org"
     await set_person(services, "rahim", email=long_email)
     assert await unsubscribe(services, rahim, "reminders", via="mail") is True
-    assert (await audits(services, AuditAction.SETTINGS_CHANGE))[-1].actor == long_email[:40]
+    last = (await audits(services, AuditAction.SETTINGS_CHANGE))[-1]
+    assert (last.actor, last.subject) == (f"person:{rahim}", f"{long_email} reminders")
 
 
 async def test_deep_links_open_the_action_or_meeting(bot, data):

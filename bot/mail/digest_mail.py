@@ -189,7 +189,7 @@ def digest_message(settings: Settings, *, key: DigestKey | PreviewKey, content: 
         message = compose(
             settings, key=str(key), to_address=to_address or recipient.email,
             to_name=to_name or recipient.name, subject=subject, text=text, html=html, now=now,
-            language=language,
+            language=language, unsubscribe_kind="digest",
             unsubscribe_url=None if preview else footer["unsubscribe_url"],  # type: ignore[arg-type]
         )
     return subject, text, to_wire(message)

@@ -140,7 +140,7 @@ def _meeting_message(settings: Settings, key: MeetingKey, meeting: Meeting,
     message = compose(
         settings, key=str(key), to_address=recipient.email, to_name=recipient.name,
         subject=subject, text=text, html=html, now=now, alternatives=[invite],
-        attachments=[invite], language=language,
+        attachments=[invite], language=language, unsubscribe_kind="reminders",
         unsubscribe_url=footer["unsubscribe_url"],  # type: ignore[arg-type]
     )
     return subject, to_wire(message)
@@ -170,6 +170,7 @@ def action_message(settings: Settings, *, key: ActionKey, action: ActionView,
         message = compose(settings, key=str(key), to_address=recipient.email,
                           to_name=recipient.name, subject=subject, text=text, html=html,
                           now=now, language=language,
+                          unsubscribe_kind="reminders",
                           unsubscribe_url=footer["unsubscribe_url"])  # type: ignore[arg-type]
     return subject, to_wire(message)
 
@@ -230,6 +231,6 @@ def link_code_message(settings: Settings, *, key: LinkKey, name: str, email: str
         message = compose(
             settings, key=str(key), to_address=email, to_name=name, subject=_(LINK_SUBJECT),
             text=_(LINK_CODE_TEXT, name=name, telegram_id=telegram_id, code=code), now=now,
-            language=chosen,
+            language=chosen, unsubscribe_kind="digest",  # as before: the mailto's plain subject
         )
     return str(message["Subject"]), to_wire(message)

@@ -123,6 +123,10 @@ class Composed:
         return fast if fast is not None else self.message().as_string(policy=SMTP_POLICY)
 
 
+# The List-Unsubscribe mailto's subject (URL-encoded) for each kind of mail it turns off.
+UNSUBSCRIBE_SUBJECTS = {"digest": "unsubscribe", "reminders": "unsubscribe%20reminders"}
+
+
 def compose(
     settings: Settings,
     *,
@@ -137,8 +141,12 @@ def compose(
     attachments: Sequence[Attachment] = (),
     language: str = "en",
     unsubscribe_url: str | None = None,
+    unsubscribe_kind: str = "digest",
 ) -> Composed:
-    """One message to one recipient: text (and HTML) parts, attachments, list headers."""
+    """One message to one recipient: text (and HTML) parts, attachments, list headers.
+
+    `unsubscribe_kind` ("digest" or "reminders") is the kind of mail the List-Unsubscribe
+    mailto turns off: its subject is the one the inbox reads (`bot.mail.inbound.parse`)."""
     sender = settings.require_mail_from()
     headers: list[tuple[str, Any]] = [
         ("From", _mailbox(settings.mail_from_name, sender)),
@@ -148,7 +156,7 @@ def compose(
         ("Message-ID", message_id(key, sender)),
         ("List-Id", LIST_ID),
     ]
-    mailto = f"<mailto:{sender}?subject=unsubscribe>"
+    mailto = f"<mailto:{sender}?subject={UNSUBSCRIBE_SUBJECTS[unsubscribe_kind]}>"
     if unsubscribe_url:
         # RFC 8058: one POST to the link unsubscribes, no page to click through.
         headers += [("List-Unsubscribe", f"<{_one_line(unsubscribe_url)}>, {mailto}"),

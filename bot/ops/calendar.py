@@ -13,7 +13,7 @@ from bot import parsing
 from bot.i18n import _
 from bot.ops.admin import require_admin
 from bot.services import Services
-from storage import meetings
+from storage import attendance_answers, meetings
 from storage.errors import Rejected
 from storage.meetings import AttendanceReport
 from storage.models import Answer, Meeting, MeetingStatus
@@ -101,9 +101,10 @@ async def answer_invitation(services: Services, viewer: Viewer, meeting_id: int,
     if viewer.person_id is None:
         raise Rejected(_("Only linked contacts answer invitations; link with /link."))
     async with services.sessions.begin() as session:
-        return await meetings.set_attendance(session, meeting_id=meeting_id,
-                                             person_id=viewer.person_id, answer=Answer(answer),
-                                             now=services.now())
+        meeting, _changed = await attendance_answers.answer(
+            session, meeting_id=meeting_id, person_id=viewer.person_id, answer=Answer(answer),
+            via=attendance_answers.TELEGRAM, now=services.now(), actor=viewer.actor)
+        return meeting
 
 
 async def attendance(services: Services, viewer: Viewer, meeting_id: int) -> AttendanceReport:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from bot.mail.inbound.parse import PERMANENT, BounceNote, CalendarReply, Unsubscribe
 from bot.ops import subscriptions
 from bot.services import Services
-from storage import audit, bounces, meetings
+from storage import attendance_answers, audit, bounces, meetings
 from storage.audit import AuditAction
 from storage.errors import Rejected
 from storage.models import Answer
@@ -58,16 +58,12 @@ async def record_reply(services: Services, reply: CalendarReply) -> str:
         meeting_id = await meetings.id_by_uid(session, reply.uid)
         if person is None or meeting_id is None:
             return "a calendar reply from an unknown address or for an unknown meeting: ignored"
-        before = await meetings.answer_of(session, meeting_id, person[0])
         try:
-            await meetings.set_attendance(session, meeting_id=meeting_id, person_id=person[0],
-                                          answer=Answer(reply.answer), now=now)
+            await attendance_answers.answer(
+                session, meeting_id=meeting_id, person_id=person[0], answer=Answer(reply.answer),
+                via=attendance_answers.CALENDAR_REPLY, now=now)
         except Rejected as refused:
             return f"a calendar reply for meeting {meeting_id} refused: {refused}"
-        await audit.record(session, at=now, actor=ACTOR, action=AuditAction.ATTENDANCE_ANSWER,
-                           subject=f"{meeting_id} {person[1]}",
-                           before={"answer": before} if before else None,
-                           after={"answer": reply.answer, "via": "calendar reply"})
     return f"meeting {meeting_id}: answer {reply.answer} by calendar reply"
 
 

@@ -2,8 +2,8 @@
 
 A link names one person and one meeting (signed with FOF_SECRET_KEY, `bot.http.tokens`). Reading
 it (`read_link`, what a GET shows) never changes anything: link scanners only GET. Answering
-(`answer_by_link`, a POST) stores the answer with the same storage call as the Telegram buttons
-(`storage.meetings.set_attendance`, so /attendance shows it) and audits it. A link stops working
+(`answer_by_link`, a POST) stores and audits the answer with the same storage call as the Telegram
+buttons (`storage.attendance_answers.answer`, so /attendance shows it). A link stops working
 when its meeting starts or is cancelled, when the person is no longer invited or no longer an
 active contact, and of course when it is forged or altered.
 """
@@ -16,8 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.http.tokens import read_rsvp_token
 from bot.services import Services
-from storage import audit, feeds, meetings
-from storage.audit import AuditAction
+from storage import attendance_answers, feeds, meetings
 from storage.models import Answer, Meeting, MeetingStatus, Person
 
 ANSWERS = tuple(a.value for a in Answer)  # yes, no, maybe
@@ -107,14 +106,7 @@ async def answer_by_link(services: Services, token: str, answer: str) -> Invitat
         person, meeting = await _checked(session, services, token)
         if answer not in ANSWERS:
             raise BadAnswer(answer, person.language)
-        before = await meetings.answer_of(session, meeting.id, person.id)
-        if before == answer:
-            return _invitation(person, meeting, answer)
-        meeting = await meetings.set_attendance(session, meeting_id=meeting.id,
-                                                person_id=person.id, answer=Answer(answer),
-                                                now=now)
-        await audit.record(session, at=now, actor=person.telegram_id or person.email[:40],
-                           action=AuditAction.MEETING_ANSWER,
-                           subject=f"{meeting.id} {meeting.title}",
-                           before={"answer": before}, after={"answer": answer, "via": "link"})
-        return _invitation(person, meeting, answer, changed=True)
+        meeting, changed = await attendance_answers.answer(
+            session, meeting_id=meeting.id, person_id=person.id, answer=Answer(answer),
+            via=attendance_answers.LINK, now=now)
+        return _invitation(person, meeting, answer, changed=changed)

@@ -56,7 +56,7 @@ async def unsubscribe(services: Services, person_id: int, kind: str, *, via: str
         with audit.collecting(session) as entries:  # the /settings entry, with how it came
             await people.set_preference(session, person_id, name, off, at=services.now())
         for entry in entries:
-            await audit.record(session, at=entry.at, actor=entry.actor[:40],  # the column's size
+            await audit.record(session, at=entry.at, actor=entry.actor,
                                action=audit.AuditAction(entry.action), subject=entry.subject,
                                before=entry.before, after={**(entry.after or {}), "via": via})
     return True
