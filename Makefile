@@ -22,13 +22,14 @@ demo: $(STAMP) catalogs
 
 # The suite on SQLite, then on a throwaway PostgreSQL server that tests/pg_server.py starts
 # (installing Debian's postgresql package when missing and possible) and stops; where
-# PostgreSQL cannot be had it says so in one loud line and runs SQLite only.
+# PostgreSQL cannot be had it says so in one loud line and runs SQLite only. Each run uses every
+# CPU (pytest-xdist: a worker per CPU, each with its own databases and Dovecot).
 test: $(STAMP) catalogs imap-server
-	$(BIN)/python -m tests.pg_server
+	$(BIN)/python -m tests.pg_server -n auto
 
 # The suite on SQLite only (quicker while working).
 test-sqlite: $(STAMP) catalogs
-	$(BIN)/python -m pytest -x
+	$(BIN)/python -m pytest -x -n auto
 
 # Debian's dovecot-imapd for the inbox tests (tests/imap_server.py), installed with apt-get when
 # missing and possible (root or sudo); where it cannot be, one loud line and they are skipped.
