@@ -29,6 +29,7 @@ import pytest
 from imapclient import IMAPClient
 
 from bot.config import Mailbox
+from tests.debian import apt_install, free_port
 
 DOVECOT = "/usr/sbin/dovecot"
 DOVEADM = "/usr/bin/doveadm"
@@ -43,25 +44,7 @@ def install() -> None:
     """apt-get install dovecot-imapd when missing and we may (root or sudo)."""
     if shutil.which("dovecot") or Path(DOVECOT).exists():
         return
-    if shutil.which("apt-get") is None:
-        raise Unavailable("dovecot is not installed and there is no apt-get")
-    prefix = [] if os.geteuid() == 0 else ["sudo", "-n"]
-    if prefix and shutil.which("sudo") is None:
-        raise Unavailable("dovecot is not installed and installing needs root")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    print("Dovecot is not installed: installing Debian's dovecot-imapd package", flush=True)
-    command = [*prefix, "apt-get", "install", "-y", "-q", "--no-install-recommends",
-               "dovecot-imapd"]
-    if subprocess.run(command, env=env, stdout=subprocess.DEVNULL).returncode != 0:
-        subprocess.run([*prefix, "apt-get", "update", "-q"], env=env, stdout=subprocess.DEVNULL)
-        if subprocess.run(command, env=env, stdout=subprocess.DEVNULL).returncode != 0:
-            raise Unavailable("apt-get install dovecot-imapd failed")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    apt_install("dovecot-imapd", "Dovecot", "dovecot is not installed", Unavailable)
 
 
 CONFIG = """\
@@ -136,7 +119,7 @@ def start() -> ImapServer:
         raise Unavailable("a throwaway dovecot needs root to switch to its users")
     folder = Path(tempfile.mkdtemp(prefix="fof-imap-"))
     os.chmod(folder, 0o755)
-    port = _free_port()
+    port = free_port()
     for name in ("run", "state", "mail"):
         (folder / name).mkdir()
     shutil.chown(folder / "mail", "nobody", "nogroup")

@@ -17,11 +17,12 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from tests.debian import apt_install, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / ".build" / "pg"
@@ -43,25 +44,7 @@ def _bindir() -> Path | None:
 
 def _install() -> None:
     """apt-get install postgresql, non-interactive, when we may (root or sudo)."""
-    if shutil.which("apt-get") is None:
-        raise Unavailable("its server programs are not installed and there is no apt-get")
-    prefix = [] if os.geteuid() == 0 else ["sudo", "-n"]
-    if prefix and shutil.which("sudo") is None:
-        raise Unavailable("its server programs are not installed and installing needs root")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    print("PostgreSQL is not installed: installing Debian's postgresql package", flush=True)
-    install = [*prefix, "apt-get", "install", "-y", "-q", "--no-install-recommends",
-               "postgresql"]
-    if subprocess.run(install, env=env, stdout=subprocess.DEVNULL).returncode != 0:
-        subprocess.run([*prefix, "apt-get", "update", "-q"], env=env, stdout=subprocess.DEVNULL)
-        if subprocess.run(install, env=env, stdout=subprocess.DEVNULL).returncode != 0:
-            raise Unavailable("apt-get install postgresql failed")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    apt_install("postgresql", "PostgreSQL", "its server programs are not installed", Unavailable)
 
 
 def _as_server_user(command: list[str]) -> list[str]:
@@ -115,7 +98,7 @@ def start() -> tuple[str, Path, Path]:
     done = subprocess.run(init, capture_output=True, text=True)
     if done.returncode != 0:
         raise Unavailable(f"initdb failed: {(done.stderr or done.stdout).strip()[-300:]}")
-    port = _free_port()
+    port = free_port()
     options = f"-h 127.0.0.1 -p {port} -k {folder} -F -c max_connections=200"
     started = subprocess.run(
         _as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"),
