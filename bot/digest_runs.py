@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -151,7 +151,7 @@ class Outcome:
     """What one look at the schedule did: the digests queued and one line per late run."""
 
     report: digest.DigestReport | None = None
-    lines: list[str] | None = None
+    lines: list[str] = field(default_factory=list)
 
     def add(self, report: digest.DigestReport) -> None:
         if self.report is None:
@@ -163,7 +163,7 @@ async def _one(services: Services, run: DueRun, now: datetime, first_start: date
                outcome: Outcome) -> None:
     limit = max(timedelta(hours=services.settings.digest_catchup_hours), ON_TIME)
     late = now - run.scheduled_for
-    lines = outcome.lines if outcome.lines is not None else []
+    lines = outcome.lines
     if run.scheduled_for < first_start:
         lines.append(f"{run.label()} not sent: it was due before this database's first start "
                      f"({first_start:%Y-%m-%d %H:%M} UTC)")
@@ -187,7 +187,7 @@ async def _one(services: Services, run: DueRun, now: datetime, first_start: date
 async def look(services: Services, now: datetime, jobs: Iterable[str],
                lookback: timedelta) -> Outcome:
     """Run (or skip, with a line) every run of `jobs` due within `lookback` not yet done."""
-    outcome = Outcome(lines=[])
+    outcome = Outcome()
     first_start: datetime | None = None
     line = services.settings.digest_schedule
     for job in jobs:
@@ -197,7 +197,7 @@ async def look(services: Services, now: datetime, jobs: Iterable[str],
                 continue
             first_start = first_start or await _first_start(services, now)
             await _one(services, run, now, first_start, outcome)
-    for text in outcome.lines or ():
+    for text in outcome.lines:
         (log.warning if " skipped: " in text else log.info)("missed %s", text)
     return outcome
 
@@ -225,7 +225,7 @@ async def catch_up(services: Services, now: datetime) -> list[str]:
     """At start: each run missed while the bot was down, run if recent enough, else skipped;
     one line for each."""
     outcome = await look(services, now, [DIGEST_JOB, DAILY_DIGEST_JOB], LOOKBACK)
-    return outcome.lines or []
+    return outcome.lines
 
 
 def next_fire(line: str, zones: Iterable[str], now: datetime) -> datetime | None:
