@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.clock import Clock
+from bot.collector import started
 from bot.config import ENV_PREFIX, ConfigError, Settings, exit_on_config_error, load_settings
 from bot.logging_setup import setup_logging
 from storage.db import DatabaseUnusable
@@ -152,6 +153,8 @@ def _run(settings: Settings, args: argparse.Namespace, hook) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command != "run":  # `run` says when it is running (bot.runner)
+        started()
     secrets: list[str] = []
     try:
         if args.command == "demo":

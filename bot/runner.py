@@ -16,6 +16,7 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.clock import Clock
+from bot.collector import started
 from bot.config import Settings
 from bot.instance import PollingGuard
 from bot.scheduling import start_background
@@ -63,6 +64,7 @@ async def run(settings: Settings, token: str, hook: webhook.Webhook | None = Non
                 await front.start(background)
             log.info("%s @%s is running; stop with Ctrl+C",
                      "worker for" if worker else "bot", application.bot.username)
+            started()  # the garbage collector, paused for the start (bot.collector)
             await stop.wait()
             log.info("stopping")
             if front is not None:

@@ -43,7 +43,6 @@ from bot.digest_runs import (  # noqa: F401  (the digest's schedule, as this mod
     run_digest,
 )
 from bot.mail import delivery, reminders
-from bot.mail.inbound import worker as inbox
 from bot.mail.outcomes import DeliveryReport
 from bot.services import Services
 
@@ -129,6 +128,8 @@ def _add_jobs(background: Background, services: Services, application: Applicati
                       id="reminders", name="reminder sweep",
                       next_run_time=datetime.now(settings.tz))
     if settings.mailbox is not None:
+        from bot.mail.inbound import worker as inbox  # imapclient only when there is an inbox
+
         scheduler.add_job(_job(background, services, "inbox",
                                lambda now: inbox.poll(services, now)),
                           IntervalTrigger(seconds=int(settings.imap_poll_seconds)),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -71,18 +73,18 @@ def view_of(item: ActionItem, member: Member, assignee: str | None = None) -> Ac
                       assignee_id=item.assignee_id, assignee=assignee)
 
 
-def _filtered(query, *, today: date, which: str, member_codes: tuple[str, ...] | None,
-              person_id: int | None):
-    """`which` is open, overdue or all; restricted to members (and/or assignee)."""
+def _filtered(query, which: str, by_member: bool, by_person: bool):
+    """`which` is open, overdue or all; restricted to members (the bound `codes`) and/or an
+    assignee (`person_id`); overdue means due before the bound `today`."""
     if which in ("open", "overdue"):
         query = query.where(col(ActionItem.status).in_(OPEN_STATUSES))
     if which == "overdue":
-        query = query.where(ActionItem.due_date < today)
+        query = query.where(ActionItem.due_date < bindparam("today"))
     conditions = []
-    if member_codes is not None:
-        conditions.append(col(Member.code).in_(member_codes))
-    if person_id is not None:
-        conditions.append(ActionItem.assignee_id == person_id)
+    if by_member:
+        conditions.append(col(Member.code).in_(bindparam("codes", expanding=True)))
+    if by_person:
+        conditions.append(ActionItem.assignee_id == bindparam("person_id"))
     return query.where(or_(*conditions)) if conditions else query
 
 
@@ -91,23 +93,42 @@ VIEW_COLUMNS = (ActionItem.id, ActionItem.title, Member.id, Member.code, Member.
                 ActionItem.due_date, ActionItem.status, ActionItem.assignee_id, Person.name)
 
 
-async def list_actions(
-    session: AsyncSession, *, today: date, which: str = "open",
-    member_codes: tuple[str, ...] | None = None, person_id: int | None = None,
-    offset: int = 0, limit: int | None = None,
-) -> list[ActionView]:
-    """Action items (due first), or one page of them (`offset`, `limit`): see `_filtered`."""
+# /actions runs these for every page it shows: each shape is built once (building a statement
+# cost more than SQLite's work for a page), then only the bound values change.
+@cache
+def _rows_statement(which: str, by_member: bool, by_person: bool, paged: bool):
     query = (
         select(*VIEW_COLUMNS)
         .join(Member, Member.id == ActionItem.member_id)
         .join(Person, Person.id == ActionItem.assignee_id, isouter=True)
         .order_by(col(ActionItem.due_date), col(ActionItem.id))
     )
-    query = _filtered(query, today=today, which=which, member_codes=member_codes,
-                      person_id=person_id)
-    if limit is not None:
-        query = query.offset(offset).limit(limit)
-    return [ActionView(*row) for row in (await session.exec(query)).all()]
+    query = _filtered(query, which, by_member, by_person)
+    return query.offset(bindparam("offset")).limit(bindparam("limit")) if paged else query
+
+
+@cache
+def _count_statement(which: str, by_member: bool, by_person: bool):
+    query = select(func.count()).select_from(ActionItem)
+    if by_member:
+        query = query.join(Member, Member.id == ActionItem.member_id)
+    return _filtered(query, which, by_member, by_person)
+
+
+def _bound(today: date, member_codes: tuple[str, ...] | None, person_id: int | None) -> dict:
+    return {"today": today, "codes": list(member_codes or ()), "person_id": person_id}
+
+
+async def list_actions(
+    session: AsyncSession, *, today: date, which: str = "open",
+    member_codes: tuple[str, ...] | None = None, person_id: int | None = None,
+    offset: int = 0, limit: int | None = None,
+) -> list[ActionView]:
+    """Action items (due first), or one page of them (`offset`, `limit`): see `_filtered`."""
+    query = _rows_statement(which, member_codes is not None, person_id is not None,
+                            limit is not None)
+    params = {**_bound(today, member_codes, person_id), "offset": offset, "limit": limit}
+    return [ActionView(*row) for row in (await session.exec(query, params=params)).all()]
 
 
 async def count_actions(
@@ -115,12 +136,8 @@ async def count_actions(
     member_codes: tuple[str, ...] | None = None, person_id: int | None = None,
 ) -> int:
     """How many action items `list_actions` would return without a limit."""
-    query = select(func.count(col(ActionItem.id))).select_from(ActionItem)
-    if member_codes is not None:
-        query = query.join(Member, Member.id == ActionItem.member_id)
-    query = _filtered(query, today=today, which=which, member_codes=member_codes,
-                      person_id=person_id)
-    return (await session.exec(query)).one()
+    query = _count_statement(which, member_codes is not None, person_id is not None)
+    return (await session.exec(query, params=_bound(today, member_codes, person_id))).one()
 
 
 async def get_action(session: AsyncSession, action_id: int) -> ActionDetail | None:

@@ -9,14 +9,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, or_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import _
 from storage import audit
 from storage.audit import AuditAction
+from storage.db import dialect_insert
 from storage.errors import Rejected
 from storage.models import (
     Answer,
@@ -66,6 +65,7 @@ PAGE_OF_UPCOMING = (
     .order_by(col(Meeting.starts_at), col(Meeting.id))
     .offset(bindparam("offset")).limit(bindparam("limit"))
 )
+COUNT_UPCOMING = _upcoming(select(func.count()).select_from(Meeting), bindparam("now"), None)
 
 
 async def upcoming(
@@ -87,6 +87,8 @@ async def upcoming(
 async def count_upcoming(session: AsyncSession, now: datetime, *, kind: str | None = None
                          ) -> int:
     """How many meetings `upcoming` would return without a limit."""
+    if kind is None:
+        return (await session.exec(COUNT_UPCOMING, params={"now": now})).one()
     query = _upcoming(select(func.count(col(Meeting.id))), now, kind)
     return (await session.exec(query)).one()
 
@@ -268,7 +270,7 @@ async def set_attendance(
     meeting = await _changeable(session, meeting_id, now)
     if not await is_invited(session, meeting, person_id):
         raise Rejected(_("This meeting is not open to the members you represent."))
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     statement = insert(Attendance).values(
         meeting_id=meeting_id, person_id=person_id, answer=answer.value, updated_at=now,
     )

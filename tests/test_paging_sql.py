@@ -21,18 +21,21 @@ MEETING_ID = re.compile(r"<b>#(\d+)</b> Meeting")
 
 @contextmanager
 def statements_run(services):
-    """Every SQL statement the engine runs meanwhile."""
+    """Every SQL statement run meanwhile, through sessions or the quick reads."""
     seen: list[str] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
         seen.append(statement)
 
-    engine = services.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", before)
+    engines = [services.engine.sync_engine]
+    engines += [services.quick.engine] if services.quick is not None else []
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", before)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", before)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", before)
 
 
 def ids(call: ApiCall, pattern: re.Pattern) -> list[int]:

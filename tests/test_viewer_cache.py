@@ -15,12 +15,14 @@ def viewer_reads(services) -> list[str]:
     """Records the statements that read the viewer (the Admin check with the contact)."""
     seen: list[str] = []
 
-    @event.listens_for(services.engine.sync_engine, "before_cursor_execute")
     def _record(conn, cursor, statement, parameters, context, executemany) -> None:
         if "telegramname" in statement.lower() and statement.lstrip().upper().startswith(
                 "SELECT") and "admin" in statement.lower():
             seen.append(statement)
 
+    event.listen(services.engine.sync_engine, "before_cursor_execute", _record)
+    if services.quick is not None:  # the viewer is read on the loop's thread on SQLite files
+        event.listen(services.quick.engine, "before_cursor_execute", _record)
     return seen
 
 

@@ -46,7 +46,7 @@ async def list_actions(services: Services, viewer: Viewer, which: str = "open",
     today = services.today()
     codes: tuple[str, ...] | None = None
     person_id = None
-    async with services.sessions() as session:
+    async with services.reads() as session:
         member = None
         if member_query is not None:
             found = await members.resolve(session, member_query)
@@ -61,7 +61,10 @@ async def list_actions(services: Services, viewer: Viewer, which: str = "open",
             rows = await actions.list_actions(session, **where)
             total = len(rows)
         else:
-            total = await actions.count_actions(session, **where)
+            # counting thousands of rows costs more than the page: kept until a commit
+            total = await services.memo.get(
+                ("actions", which, codes, person_id, today),
+                lambda: actions.count_actions(session, **where))
             rows = await actions.list_actions(session, **where, offset=page * PAGE_SIZE,
                                               limit=PAGE_SIZE)
     return ActionListing(which, today, rows, member=member, mine=mine and member is None,

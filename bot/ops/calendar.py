@@ -30,13 +30,13 @@ class MeetingView:
 
 
 async def next_meeting(services: Services, *, kind: str | None = None) -> Meeting | None:
-    async with services.sessions() as session:
+    async with services.reads() as session:
         found = await meetings.upcoming(session, services.now(), limit=1, kind=kind)
     return found[0] if found else None
 
 
 async def upcoming(services: Services) -> list[Meeting]:
-    async with services.sessions() as session:
+    async with services.reads() as session:
         return await meetings.upcoming(session, services.now())
 
 
@@ -60,7 +60,7 @@ class MeetingPage:
 async def upcoming_page(services: Services, page: int) -> MeetingPage:
     """Only page `page` of the upcoming meetings is read (and counted in SQL)."""
     now = services.now()
-    async with services.sessions() as session:
+    async with services.reads() as session:
         total = await meetings.count_upcoming(session, now)
         found = await meetings.upcoming(session, now, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
     return MeetingPage(found, total, page)

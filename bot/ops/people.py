@@ -28,25 +28,15 @@ async def viewer(services: Services, telegram_id: int,
     return found
 
 
-VIEWERS_KEPT = 4096
-
-
 async def _stored_viewer(services: Services, telegram_id: int) -> Viewer:
-    """The viewer as stored, from a small cache while nobody has committed anything since it
-    was read (checked on every update, so a removed administrator is refused on the very next
-    one), else in one read."""
-    version = services.changes() if services.changes is not None else None
-    if version is not None:
-        kept = services.viewers.get(telegram_id)
-        if kept is not None and kept[0] == version:
-            return kept[1]
-    async with services.sessions() as session:
-        found = await people.get_viewer(session, telegram_id)
-    if version is not None:  # the count read before the read: a commit in between re-reads
-        if len(services.viewers) >= VIEWERS_KEPT:
-            services.viewers.clear()
-        services.viewers[telegram_id] = (version, found)
-    return found
+    """The viewer as stored: kept until anyone commits (checked on every update, so a removed
+    administrator is refused on the very next one), else read."""
+
+    async def read() -> Viewer:
+        async with services.reads() as session:
+            return await people.get_viewer(session, telegram_id)
+
+    return await services.memo.get(("viewer", telegram_id), read)
 
 
 async def contact(services: Services, viewer: Viewer) -> people.Card:

@@ -1,0 +1,125 @@
+"""The hot reads on the loop's own thread (storage.quick_reads) and the values kept until a
+commit (bot.memo): the same answers as a usual session, nothing written through them, and
+nothing kept past a commit by anyone (issue 10: CPU per read command)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlalchemy import insert
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from bot.memo import UntilCommit
+from storage import actions, meetings, people
+from storage.db import ChangeCounter
+from storage.models import Member
+from storage.quick_reads import QuickSession
+from tests.fixtures_bot import ADMIN, ANA, JAN, NOW, ask, data_fixture  # noqa: F401
+
+
+def _sqlite_file(services) -> str:
+    if services.quick is None:
+        pytest.skip("the quick reads are for SQLite files; other databases use sessions")
+    return make_url(services.settings.async_database_url).database
+
+
+async def _both(services, read):
+    """What `read(session)` gives through a usual session and through the quick reads."""
+    async with services.sessions() as session:
+        usual = await read(session)
+    async with services.reads() as quick:
+        assert isinstance(quick, QuickSession)
+        fast = await read(quick)
+    return usual, fast
+
+
+@pytest.mark.parametrize("which", ["open", "overdue", "all"])
+async def test_action_lists_read_the_same_both_ways(services, data, which):
+    _sqlite_file(services)
+    today = services.today()
+    for where in ({}, {"member_codes": ("BE", "FI")}, {"member_codes": ()},
+                  {"member_codes": ("MX",), "person_id": 1}):
+        usual, fast = await _both(services, lambda s, where=where: actions.list_actions(
+            s, today=today, which=which, **where))
+        assert usual == fast
+        paged = await _both(services, lambda s, where=where: actions.list_actions(
+            s, today=today, which=which, offset=1, limit=1, **where))
+        assert paged[0] == paged[1] == usual[1:2]
+        counted = await _both(services, lambda s, where=where: actions.count_actions(
+            s, today=today, which=which, **where))
+        assert counted == (len(usual), len(usual))
+    every = await _both(services, lambda s: actions.list_actions(s, today=today, which="all"))
+    assert len(every[0]) == 4  # the sample's four items: the comparison compared something
+
+
+async def test_meetings_and_viewers_read_the_same_both_ways(services, data):
+    _sqlite_file(services)
+    usual, fast = await _both(services, lambda s: meetings.upcoming(s, NOW))
+    assert [m.model_dump() for m in usual] == [m.model_dump() for m in fast]
+    assert len(usual) == 3
+    assert await _both(services, lambda s: meetings.count_upcoming(s, NOW)) == (3, 3)
+    usual, fast = await _both(services, lambda s: people.get_viewer(s, ANA["id"]))
+    assert usual == fast and fast.member_codes == ("MX",)
+
+
+async def test_nothing_can_be_written_through_the_quick_reads(services, data):
+    _sqlite_file(services)
+    with services.quick.engine.connect() as connection, pytest.raises(OperationalError,
+                                                                       match="readonly"):
+        connection.execute(insert(Member).values(code="ZZ", name="Nowhere", kind="state",
+                                                 created_at=NOW))
+    other = sqlite3.connect(_sqlite_file(services))
+    try:
+        assert other.execute("SELECT count(*) FROM member WHERE code = 'ZZ'").fetchone() == (0,)
+    finally:
+        other.close()
+
+
+async def test_a_new_item_shows_in_the_kept_count_at_once(bot, services, data):
+    """The count behind "page 1 / N" is kept until a commit: adding an item is one."""
+    _sqlite_file(services)
+    before = await ask(bot, ADMIN, "/actions all")
+    assert "All action items</b> (4)" in before
+    await ask(bot, ADMIN, "/addaction FI 2007-09-30 Draft the pilot's terms of reference")
+    assert "All action items</b> (5)" in await ask(bot, ADMIN, "/actions all")
+    await ask(bot, JAN, f"/done {data.report}")  # Belgium's report, by its focal point
+    assert "Open action items</b> (3)" in await ask(bot, ADMIN, "/actions")
+
+
+async def test_kept_until_another_program_commits(tmp_path):
+    path = tmp_path / "kept.db"
+    writer = sqlite3.connect(path)
+    writer.execute("CREATE TABLE t (x INTEGER)")
+    writer.commit()
+    counter = ChangeCounter(str(path))
+    memo = UntilCommit(counter)
+    reads: list[int] = []
+
+    async def read() -> int:
+        reads.append(1)
+        return writer.execute("SELECT count(*) FROM t").fetchone()[0]
+
+    try:
+        assert await memo.get("rows", read) == 0
+        assert await memo.get("rows", read) == 0
+        assert len(reads) == 1  # kept
+        writer.execute("INSERT INTO t VALUES (1)")
+        writer.commit()
+        assert await memo.get("rows", read) == 1  # a commit: read again
+        assert len(reads) == 2
+    finally:
+        counter.close()
+        writer.close()
+
+
+async def test_nothing_is_kept_without_a_change_counter():
+    memo = UntilCommit(None)
+    reads: list[int] = []
+
+    async def read() -> int:
+        reads.append(1)
+        return len(reads)
+
+    assert [await memo.get("k", read) for _ in range(3)] == [1, 2, 3]
