@@ -13,6 +13,7 @@ from bot.dates import locale_for, short_day, short_moment, zone_name
 from bot.i18n import N_, _, current, n_
 from handlers.common import esc
 from storage.actions import ActionView
+from storage.meetings import MeetingLine
 from storage.models import Meeting, MeetingStatus, Member
 from storage.people import Viewer
 
@@ -35,7 +36,7 @@ def label(labels: dict[str, str], key: str) -> str:
     return _(labels[key]) if key in labels else esc(key)
 
 
-def when(meeting: Meeting, viewer: Viewer) -> str:
+def when(meeting: Meeting | MeetingLine, viewer: Viewer) -> str:
     """Start and end in the meeting's zone, and in the reader's when that differs."""
     zone, language = meeting.timezone, current()
     text = (f"{short_moment(meeting.starts_at, zone, language)} –"
@@ -48,14 +49,14 @@ def when(meeting: Meeting, viewer: Viewer) -> str:
     return text
 
 
-def _end(meeting: Meeting, zone: str, language: str) -> str:
+def _end(meeting: Meeting | MeetingLine, zone: str, language: str) -> str:
     tz = ZoneInfo(zone)
     if meeting.starts_at.astimezone(tz).date() == meeting.ends_at.astimezone(tz).date():
         return " " + short_moment(meeting.ends_at, zone, language, with_date=False)
     return " " + short_moment(meeting.ends_at, zone, language)
 
 
-def status_mark(meeting: Meeting) -> str:
+def status_mark(meeting: Meeting | MeetingLine) -> str:
     if meeting.status == MeetingStatus.CANCELLED:
         return " " + _("<b>CANCELLED</b>")
     if meeting.status == MeetingStatus.MOVED:
@@ -63,7 +64,7 @@ def status_mark(meeting: Meeting) -> str:
     return ""
 
 
-def meeting_line(meeting: Meeting, viewer: Viewer) -> str:
+def meeting_line(meeting: Meeting | MeetingLine, viewer: Viewer) -> str:
     place = esc(meeting.location) if meeting.location else _("place to be announced")
     return (f"<b>#{meeting.id}</b> {esc(meeting.title)}{status_mark(meeting)}\n"
             f"  {when(meeting, viewer)}\n  {place} · {label(AUDIENCE_LABEL, meeting.audience)}")

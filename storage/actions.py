@@ -76,8 +76,8 @@ def view_of(item: ActionItem, member: Member, assignee: str | None = None) -> Ac
 def _filtered(query, which: str, by_member: bool, by_person: bool):
     """`which` is open, overdue or all; restricted to members (the bound `codes`) and/or an
     assignee (`person_id`); overdue means due before the bound `today`."""
-    if which in ("open", "overdue"):
-        query = query.where(col(ActionItem.status).in_(OPEN_STATUSES))
+    if which in ("open", "overdue"):  # two comparisons: an IN list is expanded per run
+        query = query.where(or_(*(ActionItem.status == status for status in OPEN_STATUSES)))
     if which == "overdue":
         query = query.where(ActionItem.due_date < bindparam("today"))
     conditions = []

@@ -65,7 +65,51 @@ PAGE_OF_UPCOMING = (
     .order_by(col(Meeting.starts_at), col(Meeting.id))
     .offset(bindparam("offset")).limit(bindparam("limit"))
 )
-COUNT_UPCOMING = _upcoming(select(func.count()).select_from(Meeting), bindparam("now"), None)
+@dataclass(frozen=True)
+class MeetingLine:
+    """What a line of /meetings shows of a meeting: plain values, no ORM object to build."""
+
+    id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    location: str
+    audience: str
+    status: str
+
+
+# every page of /meetings: built once, plain columns
+LINES_OF_UPCOMING = (
+    _upcoming(select(Meeting.id, Meeting.title, Meeting.starts_at, Meeting.ends_at,
+                     Meeting.timezone, Meeting.location, Meeting.audience, Meeting.status),
+              bindparam("now"), None)
+    .order_by(col(Meeting.starts_at), col(Meeting.id))
+    .offset(bindparam("offset")).limit(bindparam("limit"))
+)
+
+
+async def upcoming_lines(session: AsyncSession, now: datetime, *, offset: int, limit: int
+                         ) -> list[MeetingLine]:
+    """One page of `upcoming`, as the lines of a list need it."""
+    found = await session.exec(LINES_OF_UPCOMING,
+                               params={"now": now, "offset": offset, "limit": limit})
+    return [MeetingLine(*row) for row in found.all()]
+
+
+# the count, and the soonest end among those counted: until then only a commit changes it
+COUNT_UPCOMING = _upcoming(select(func.count(), func.min(Meeting.ends_at)).select_from(Meeting),
+                           bindparam("now"), None)
+
+
+@dataclass(frozen=True)
+class UpcomingCount:
+    total: int
+    since: datetime  # when it was counted
+    until: datetime | None  # it holds until this instant (the soonest end), or for good
+
+    def holds(self, now: datetime) -> bool:
+        return self.since <= now and (self.until is None or now < self.until)
 
 
 async def upcoming(
@@ -84,13 +128,11 @@ async def upcoming(
     return list((await session.exec(query)).all())
 
 
-async def count_upcoming(session: AsyncSession, now: datetime, *, kind: str | None = None
-                         ) -> int:
-    """How many meetings `upcoming` would return without a limit."""
-    if kind is None:
-        return (await session.exec(COUNT_UPCOMING, params={"now": now})).one()
-    query = _upcoming(select(func.count(col(Meeting.id))), now, kind)
-    return (await session.exec(query)).one()
+async def count_upcoming(session: AsyncSession, now: datetime) -> UpcomingCount:
+    """How many meetings `upcoming` would return without a limit, and until when that holds
+    (nothing committed meanwhile)."""
+    total, until = (await session.exec(COUNT_UPCOMING, params={"now": now})).one()
+    return UpcomingCount(total, now, until)
 
 
 async def between(session: AsyncSession, start: datetime, end: datetime) -> list[Meeting]:

@@ -17,6 +17,7 @@ from storage.db import ChangeCounter
 from storage.models import Member
 from storage.quick_reads import QuickSession
 from tests.fixtures_bot import ADMIN, ANA, JAN, NOW, ask, data_fixture  # noqa: F401
+from tests.test_paging_sql import statements_run
 
 
 def _sqlite_file(services) -> str:
@@ -56,10 +57,12 @@ async def test_action_lists_read_the_same_both_ways(services, data, which):
 
 async def test_meetings_and_viewers_read_the_same_both_ways(services, data):
     _sqlite_file(services)
-    usual, fast = await _both(services, lambda s: meetings.upcoming(s, NOW))
-    assert [m.model_dump() for m in usual] == [m.model_dump() for m in fast]
-    assert len(usual) == 3
-    assert await _both(services, lambda s: meetings.count_upcoming(s, NOW)) == (3, 3)
+    listed, fast = await _both(services, lambda s: meetings.upcoming(s, NOW))
+    assert [m.model_dump() for m in listed] == [m.model_dump() for m in fast]
+    assert len(listed) == 3
+    usual, fast = await _both(services, lambda s: meetings.count_upcoming(s, NOW))
+    assert usual == fast and fast.total == 3
+    assert fast.until == min(m.ends_at for m in listed)  # the count holds until then
     usual, fast = await _both(services, lambda s: people.get_viewer(s, ANA["id"]))
     assert usual == fast and fast.member_codes == ("MX",)
 
@@ -86,6 +89,27 @@ async def test_a_new_item_shows_in_the_kept_count_at_once(bot, services, data):
     assert "All action items</b> (5)" in await ask(bot, ADMIN, "/actions all")
     await ask(bot, JAN, f"/done {data.report}")  # Belgium's report, by its focal point
     assert "Open action items</b> (3)" in await ask(bot, ADMIN, "/actions")
+
+
+async def test_the_meeting_count_follows_the_clock(services, data):
+    """The upcoming meetings' count is kept until a commit, or until the soonest of them ends."""
+    _sqlite_file(services)
+    assert await upcoming_total(services) == 3
+    with statements_run(services) as statements:
+        assert await upcoming_total(services) == 3
+    assert not [s for s in statements if "count(" in s]  # kept, not counted again
+    async with services.sessions() as session:
+        counted = await meetings.count_upcoming(session, NOW)
+    services.clock.set(counted.until)  # the soonest meeting has just ended
+    assert await upcoming_total(services) == 2
+    services.clock.set(NOW)  # and a clock set back counts again too
+    assert await upcoming_total(services) == 3
+
+
+async def upcoming_total(services) -> int:
+    from bot.ops.calendar import upcoming_page
+
+    return (await upcoming_page(services, 0)).total
 
 
 async def test_kept_until_another_program_commits(tmp_path):

@@ -15,7 +15,7 @@ from bot.ops.admin import require_admin
 from bot.services import Services
 from storage import attendance_answers, meetings
 from storage.errors import Rejected
-from storage.meetings import AttendanceReport
+from storage.meetings import AttendanceReport, MeetingLine
 from storage.models import Answer, Meeting, MeetingStatus
 from storage.people import Viewer
 
@@ -47,7 +47,7 @@ PAGE_SIZE = 15  # meetings per page of /meetings
 class MeetingPage:
     """One page of the upcoming meetings, and how many there are in all."""
 
-    meetings: list[Meeting]
+    meetings: list[MeetingLine]
     total: int
     page: int
 
@@ -61,9 +61,12 @@ async def upcoming_page(services: Services, page: int) -> MeetingPage:
     """Only page `page` of the upcoming meetings is read (and counted in SQL)."""
     now = services.now()
     async with services.reads() as session:
-        total = await meetings.count_upcoming(session, now)
-        found = await meetings.upcoming(session, now, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
-    return MeetingPage(found, total, page)
+        counted = await services.memo.get("upcoming meetings",
+                                          lambda: meetings.count_upcoming(session, now),
+                                          holds=lambda kept: kept.holds(now))
+        found = await meetings.upcoming_lines(session, now, offset=page * PAGE_SIZE,
+                                              limit=PAGE_SIZE)
+    return MeetingPage(found, counted.total, page)
 
 
 async def between(services: Services, start: datetime, end: datetime) -> list[Meeting]:
