@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, create_engine, event
-from sqlalchemy.sql.expression import FromClause
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.expression import FromClause
 from sqlmodel import Session
 from sqlmodel.sql.expression import SelectOfScalar
 
