@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, or_
@@ -59,12 +60,6 @@ def _upcoming(query, now: datetime, kind: str | None):
     return query if kind is None else query.where(Meeting.kind == kind)
 
 
-# /next and every page of /meetings run this: built once, only the bound values change.
-PAGE_OF_UPCOMING = (
-    _upcoming(select(Meeting), bindparam("now"), None)
-    .order_by(col(Meeting.starts_at), col(Meeting.id))
-    .offset(bindparam("offset")).limit(bindparam("limit"))
-)
 @dataclass(frozen=True)
 class MeetingLine:
     """What a line of /meetings shows of a meeting: plain values, no ORM object to build."""
@@ -79,21 +74,23 @@ class MeetingLine:
     status: str
 
 
-# every page of /meetings: built once, plain columns
-LINES_OF_UPCOMING = (
-    _upcoming(select(Meeting.id, Meeting.title, Meeting.starts_at, Meeting.ends_at,
-                     Meeting.timezone, Meeting.location, Meeting.audience, Meeting.status),
-              bindparam("now"), None)
-    .order_by(col(Meeting.starts_at), col(Meeting.id))
-    .offset(bindparam("offset")).limit(bindparam("limit"))
-)
+# /next and every page of /meetings: built once (with or without a kind), plain columns
+@cache
+def _lines_of_upcoming(by_kind: bool):
+    return (
+        _upcoming(select(Meeting.id, Meeting.title, Meeting.starts_at, Meeting.ends_at,
+                         Meeting.timezone, Meeting.location, Meeting.audience, Meeting.status),
+                  bindparam("now"), bindparam("kind") if by_kind else None)
+        .order_by(col(Meeting.starts_at), col(Meeting.id))
+        .offset(bindparam("offset")).limit(bindparam("limit"))
+    )
 
 
-async def upcoming_lines(session: AsyncSession, now: datetime, *, offset: int, limit: int
-                         ) -> list[MeetingLine]:
-    """One page of `upcoming`, as the lines of a list need it."""
-    found = await session.exec(LINES_OF_UPCOMING,
-                               params={"now": now, "offset": offset, "limit": limit})
+async def upcoming_lines(session: AsyncSession, now: datetime, *, limit: int, offset: int = 0,
+                         kind: str | None = None) -> list[MeetingLine]:
+    """A page of `upcoming` (of one kind), as the lines of a list need it."""
+    found = await session.exec(_lines_of_upcoming(kind is not None), params={
+        "now": now, "offset": offset, "limit": limit, "kind": kind})
     return [MeetingLine(*row) for row in found.all()]
 
 
@@ -112,19 +109,10 @@ class UpcomingCount:
         return self.since <= now and (self.until is None or now < self.until)
 
 
-async def upcoming(
-    session: AsyncSession, now: datetime, *, limit: int | None = None, kind: str | None = None,
-    offset: int = 0,
-) -> list[Meeting]:
-    """Meetings not yet over and not cancelled, soonest first (a page: `offset`, `limit`)."""
-    if limit is not None and kind is None:
-        found = await session.exec(PAGE_OF_UPCOMING,
-                                   params={"now": now, "offset": offset, "limit": limit})
-        return list(found.all())
-    query = _upcoming(select(Meeting), now, kind).order_by(col(Meeting.starts_at),
+async def upcoming(session: AsyncSession, now: datetime) -> list[Meeting]:
+    """Meetings not yet over and not cancelled, soonest first."""
+    query = _upcoming(select(Meeting), now, None).order_by(col(Meeting.starts_at),
                                                            col(Meeting.id))
-    if limit is not None:
-        query = query.offset(offset).limit(limit)
     return list((await session.exec(query)).all())
 
 

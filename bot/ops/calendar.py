@@ -29,9 +29,9 @@ class MeetingView:
     can_answer: bool
 
 
-async def next_meeting(services: Services, *, kind: str | None = None) -> Meeting | None:
+async def next_meeting(services: Services, *, kind: str | None = None) -> MeetingLine | None:
     async with services.reads() as session:
-        found = await meetings.upcoming(session, services.now(), limit=1, kind=kind)
+        found = await meetings.upcoming_lines(session, services.now(), limit=1, kind=kind)
     return found[0] if found else None
 
 
