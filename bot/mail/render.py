@@ -54,6 +54,10 @@ def environment():  # -> jinja2.Environment, imported at the first mail built
     )
     # `{{ _("...") }}` and `{% trans %}` read the language of the moment (`bot.i18n.using`).
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    # Jinja's own newstyle callables reach ours through two more `Context.call`s each (a third
+    # of a digest's rendering); these do the same (Markup when autoescaping, `%` always).
+    gettext, ngettext = _translators()
+    env.globals.update(gettext=gettext, ngettext=ngettext, _=gettext)
     # `{% trans %}` blocks are looked up with their whitespace collapsed, as the extractor
     # (bot.catalogs, trimmed=true) wrote them: a block may span lines in the template.
     env.policies["ext.i18n.trimmed"] = True
@@ -63,8 +67,33 @@ def environment():  # -> jinja2.Environment, imported at the first mail built
     return env
 
 
+def _translators():
+    """`gettext` and `ngettext` as Jinja's newstyle ones behave, calling ours directly."""
+    from jinja2 import pass_eval_context
+    from markupsafe import Markup
+
+    @pass_eval_context
+    def gettext(eval_context, message: str, /, **variables: object) -> str:
+        text = i18n.gettext(message)
+        return (Markup(text) if eval_context.autoescape else text) % variables
+
+    @pass_eval_context
+    def ngettext(eval_context, singular: str, plural: str, number: int, /,
+                 **variables: object) -> str:
+        variables.setdefault("num", number)
+        text = i18n.ngettext(singular, plural, number)
+        return (Markup(text) if eval_context.autoescape else text) % variables
+
+    return gettext, ngettext
+
+
+@lru_cache(maxsize=64)
+def template(name: str):  # -> jinja2.Template, looked up once
+    return environment().get_template(name)
+
+
 def render(name: str, **context: object) -> str:
-    return environment().get_template(name).render(**context)
+    return template(name).render(**context)
 
 
 def render_mail(name: str, **context: object) -> tuple[str, str]:
