@@ -44,6 +44,25 @@ async def test_delivers_each_message_once_over_reused_connections(services, mail
     assert again.attempted == 0 and len(mail_sink.received) == 12
 
 
+async def test_without_a_sender_email_waits_and_nothing_fails(settings, services, mail_sink):
+    """FOF_MAIL_FROM unset: the running bot's delivery leaves email pending, unclaimed (no
+    error on every run); the command line says what is missing."""
+    from bot.config import ConfigError
+    from bot.mail.operator import send_now
+    from bot.services import Services
+
+    await queue(services, "fp1@example.org")
+    unsent = Services(settings.model_copy(update={"mail_from": None}), services.clock,
+                      services.engine, services.sessions)
+    report = await deliver_due(unsent, services.clock.now())
+    assert report.attempted == 0 and not mail_sink.received
+    [row] = await rows(services)
+    assert (row.status, row.attempts, row.claimed_until) == (OutboxStatus.PENDING, 0, None)
+    with pytest.raises(ConfigError, match="FOF_MAIL_FROM is not set"):
+        await send_now(unsent, services.clock.now())
+    assert (await deliver_due(services, services.clock.now())).sent == 1  # a sender: it goes
+
+
 async def test_421_then_250_is_delivered_on_retry(services, mail_sink, clock):
     await queue(services, "anne.dupont@example.org")
     mail_sink.fail_data.append("421 4.3.0 Try later")

@@ -145,7 +145,10 @@ async def deliver_due(
         await supersede_stale(session, now)
         await bounces.hold_undeliverable(session)  # addresses that bounce get no more mail
     report.paused = await breaker.paused(services, now)
-    channels = [] if report.paused else [Channel.EMAIL]
+    # Without a sender (FOF_MAIL_FROM) email waits in the outbox, as start-up warned once;
+    # claiming it would only fail on every run.
+    sending_email = not report.paused and services.settings.mail_from is not None
+    channels = [Channel.EMAIL] if sending_email else []
     channels += [Channel.TELEGRAM] if telegram_bot is not None else []
     watch = breaker.Watch(recorder)
     remaining = limit

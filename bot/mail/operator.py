@@ -55,7 +55,9 @@ class Progress:
 
 async def send_now(services: Services, now: datetime, *, label: str = "sending",
                    stream: TextIO | None = None) -> DeliveryReport:
-    """Deliver what is due now (email only: the CLI has no Telegram bot), with a progress bar."""
+    """Deliver what is due now (email only: the CLI has no Telegram bot), with a progress bar.
+    No sender address is a configuration error here (one line, exit status 2)."""
+    services.settings.require_mail_from()
     async with services.sessions() as session:
         total = await outbox.count_due(session, now, [Channel.EMAIL])
     progress = Progress(total, label, stream)
