@@ -42,7 +42,6 @@ NO_MEETING_OF_KIND = {
 }
 UPCOMING = N_("Upcoming meetings")
 DETAILS_HINT = N_("Details and calendar file: /meeting <i>number</i>")
-ORGANIZER_FALLBACK = "secretariat@gfmd.example"
 MEETING_FIELDS = 4  # a fifth, the agenda, is optional
 AGENDA_LIMIT = 2000
 OVERLAPS_SHOWN = 3
@@ -120,9 +119,8 @@ async def show_meeting(update: Update, context: BotContext, viewer: Viewer) -> N
     markup = attendance_buttons(meeting, view.answer, card_owner(update)) \
         if view.can_answer else None
     await reply(update, meeting_details(meeting, viewer, view.answer), reply_markup=markup)
-    organizer = context.services.settings.mail_from or ORGANIZER_FALLBACK
     await update.effective_message.reply_document(
-        meeting_calendar(meeting, organizer_email=organizer),
+        meeting_calendar(meeting, organizer_email=context.services.settings.calendar_organizer),
         filename=f"gfmd-meeting-{meeting.id}.ics",
         caption=_("{title}: add it to your calendar", title=esc(meeting.title[:200])),
     )

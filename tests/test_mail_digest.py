@@ -27,7 +27,7 @@ async def test_digest_content_per_role(services, clock, mail_sink):
     # (in French, her language)
     anne = text[EMAILS["anne"]]
     assert all(f"* {t}\n" in anne for t in ("Troika meeting", "Global Forum", "Steering group"))
-    assert "GROUPE DE PILOTAGE" in anne and "Philippines (troïka : présidence suivante)" in anne
+    assert "GROUPE DE PILOTAGE" in anne and "Philippines (troïka : présidence entrante)" in anne
     assert "Pilot on measuring the impacts" in anne  # another steering member's open action
     assert "jeudi 5 juillet 2007, 14:00 (heure : Bruxelles)" in anne
     # Luc reads English: the same section in English
@@ -169,7 +169,7 @@ async def test_changes_written_by_the_bot_commands_read_well(services, clock):
     texts = texts_by_email(await build_digests(services, clock.now()))
     maria = texts[EMAILS["maria"]]  # Mexico, not on the steering group
     # María reads Spanish, Mikko English, Anne French
-    assert "Troika: el puesto de la presidencia anterior corresponde ahora a MX" in maria
+    assert "Troika: el puesto de la presidencia saliente corresponde ahora a MX" in maria
     assert "Troika: the past chair's seat now belongs to MX" in texts[EMAILS["mikko"]]
     title = "Pilot on measuring the impacts of migration policies"
     # Finland's action concerns Finland and the steering group it is on, not Mexico

@@ -13,14 +13,9 @@ from bot.ops import feeds
 from bot.services import Services
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
-ORGANIZER_FALLBACK = "secretariat@gfmd.example"  # as for /meeting's file without FOF_MAIL_FROM
 PUBLIC_NAME = "GFMD Friends of the Forum"
 DENIED = ("This calendar link is not valid any more (it may have been renewed). "
           "Get the current one with /settings in the bot.")
-
-
-def _organizer(services: Services) -> str:
-    return services.settings.mail_from or ORGANIZER_FALLBACK
 
 
 def _calendar(body: bytes, filename: str) -> Response:
@@ -34,8 +29,9 @@ async def public_feed(request: Request) -> Response:
     """The meetings whose audience is everyone."""
     services: Services = request.app.state.services
     meetings = await feeds.public_feed(services)
-    return _calendar(ics.feed_calendar(meetings, name=PUBLIC_NAME,
-                                       organizer_email=_organizer(services)), "gfmd.ics")
+    organizer = services.settings.calendar_organizer
+    return _calendar(ics.feed_calendar(meetings, name=PUBLIC_NAME, organizer_email=organizer),
+                     "gfmd.ics")
 
 
 async def personal_feed(request: Request) -> Response:
@@ -46,8 +42,9 @@ async def personal_feed(request: Request) -> Response:
     except feeds.FeedDenied:
         return PlainTextResponse(DENIED, status_code=403)
     body = ics.feed_calendar(feed.meetings, name=f"{PUBLIC_NAME}: {feed.name}",
-                             organizer_email=_organizer(services), attendee_email=feed.email,
-                             attendee_name=feed.name, answers=feed.answers)
+                             organizer_email=services.settings.calendar_organizer,
+                             attendee_email=feed.email, attendee_name=feed.name,
+                             answers=feed.answers)
     return _calendar(body, "gfmd-mine.ics")
 
 
