@@ -4,10 +4,9 @@
 connection of any process, and reading it costs microseconds. A value read under one count is
 still exact while the count is unchanged, so the reads that every update repeats are kept here:
 the viewer (every update) and the counts behind "page 1 / N" (`/actions` counts thousands of
-rows, more than reading the page itself; the upcoming meetings' count also says until when
-it holds). The count is read *before* the value, so a commit in
-between makes the next call read again. Without a counter (PostgreSQL, in-memory SQLite)
-nothing is kept and every call reads.
+rows, more than reading the page itself; the upcoming meetings' count also says until when it
+holds). The count is read *before* the value, so a commit in between makes the next call read
+again. Without a counter (PostgreSQL, in-memory SQLite) nothing is kept and every call reads.
 """
 
 from __future__ import annotations
