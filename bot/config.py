@@ -312,12 +312,6 @@ class Settings(BaseSettings):
         return token
 
     @property
-    def calendar_organizer(self) -> str:
-        """The ORGANIZER of calendar files: FOF_MAIL_FROM, else a placeholder (a calendar
-        file needs one, mail or not)."""
-        return self.mail_from or "secretariat@gfmd.example"
-
-    @property
     def helo_name(self) -> str | None:
         """The name said in EHLO: FOF_SMTP_HELO, else the domain of FOF_MAIL_FROM."""
         if self.smtp_helo:

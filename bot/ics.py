@@ -23,6 +23,12 @@ PARTSTAT = {"yes": "ACCEPTED", "no": "DECLINED", "maybe": "TENTATIVE"}
 FEED_REFRESH = timedelta(hours=1)  # how often calendar apps are asked to fetch a feed again
 
 
+def organizer(settings) -> str:  # settings: bot.config.Settings
+    """The ORGANIZER of our calendar files: FOF_MAIL_FROM, else a placeholder (a calendar file
+    needs one, whether mail is sent or not)."""
+    return settings.mail_from or "secretariat@gfmd.example"
+
+
 def _address(email: str, **params: str) -> vCalAddress:
     from icalendar import vCalAddress
 

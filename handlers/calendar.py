@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import parsing
 from bot.dates import short_moment
 from bot.i18n import N_, _, current
-from bot.ics import meeting_calendar
+from bot.ics import meeting_calendar, organizer
 from bot.ops import calendar as ops
 from bot.ops.calendar import Scheduled
 from handlers.common import (
@@ -120,7 +120,7 @@ async def show_meeting(update: Update, context: BotContext, viewer: Viewer) -> N
         if view.can_answer else None
     await reply(update, meeting_details(meeting, viewer, view.answer), reply_markup=markup)
     await update.effective_message.reply_document(
-        meeting_calendar(meeting, organizer_email=context.services.settings.calendar_organizer),
+        meeting_calendar(meeting, organizer_email=organizer(context.services.settings)),
         filename=f"gfmd-meeting-{meeting.id}.ics",
         caption=_("{title}: add it to your calendar", title=esc(meeting.title[:200])),
     )

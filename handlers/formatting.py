@@ -3,7 +3,7 @@ reader's language (`bot.i18n.current()`, set by the guard) with dates written it
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -38,22 +38,28 @@ def label(labels: dict[str, str], key: str) -> str:
 
 def when(meeting: Meeting | MeetingLine, viewer: Viewer) -> str:
     """Start and end in the meeting's zone, and in the reader's when that differs."""
-    zone, language = meeting.timezone, current()
-    text = (f"{short_moment(meeting.starts_at, zone, language)} –"
-            f"{_end(meeting, zone, language)} ({esc(zone_name(zone, language))})")
-    if viewer.is_linked and viewer.timezone != zone:
-        mine = (f"{short_moment(meeting.starts_at, viewer.timezone, language)} –"
-                f"{_end(meeting, viewer.timezone, language)} "
-                f"({esc(zone_name(viewer.timezone, language))})")
+    reader_zone = viewer.timezone if viewer.is_linked else None
+    return _when(meeting.starts_at, meeting.ends_at, meeting.timezone, reader_zone, current())
+
+
+@lru_cache(maxsize=4096)
+def _when(starts_at: datetime, ends_at: datetime, zone: str, reader_zone: str | None,
+          language: str) -> str:
+    """Pure, so kept: a list shows the same meetings to readers in a few dozen zones."""
+    text = f"{_span(starts_at, ends_at, zone, language)} ({esc(zone_name(zone, language))})"
+    if reader_zone is not None and reader_zone != zone:
+        mine = (f"{_span(starts_at, ends_at, reader_zone, language)} "
+                f"({esc(zone_name(reader_zone, language))})")
         text = _("{meeting_time}; your time {your_time}", meeting_time=text, your_time=mine)
     return text
 
 
-def _end(meeting: Meeting | MeetingLine, zone: str, language: str) -> str:
+def _span(starts_at: datetime, ends_at: datetime, zone: str, language: str) -> str:
+    """'Mon 9 Jul 2007, 09:00 – 11:00' in `zone` (the end's date too when it differs)."""
     tz = ZoneInfo(zone)
-    if meeting.starts_at.astimezone(tz).date() == meeting.ends_at.astimezone(tz).date():
-        return " " + short_moment(meeting.ends_at, zone, language, with_date=False)
-    return " " + short_moment(meeting.ends_at, zone, language)
+    same_day = starts_at.astimezone(tz).date() == ends_at.astimezone(tz).date()
+    end = short_moment(ends_at, zone, language, with_date=not same_day)
+    return f"{short_moment(starts_at, zone, language)} – {end}"
 
 
 def status_mark(meeting: Meeting | MeetingLine) -> str:

@@ -29,7 +29,7 @@ async def public_feed(request: Request) -> Response:
     """The meetings whose audience is everyone."""
     services: Services = request.app.state.services
     meetings = await feeds.public_feed(services)
-    organizer = services.settings.calendar_organizer
+    organizer = ics.organizer(services.settings)
     return _calendar(ics.feed_calendar(meetings, name=PUBLIC_NAME, organizer_email=organizer),
                      "gfmd.ics")
 
@@ -42,7 +42,7 @@ async def personal_feed(request: Request) -> Response:
     except feeds.FeedDenied:
         return PlainTextResponse(DENIED, status_code=403)
     body = ics.feed_calendar(feed.meetings, name=f"{PUBLIC_NAME}: {feed.name}",
-                             organizer_email=services.settings.calendar_organizer,
+                             organizer_email=ics.organizer(services.settings),
                              attendee_email=feed.email, attendee_name=feed.name,
                              answers=feed.answers)
     return _calendar(body, "gfmd-mine.ics")
