@@ -266,6 +266,10 @@ async def test_the_link_code_in_the_contacts_language(services, language, subjec
     assert line in body and "/verify 123456" in body
     if language != "en":
         assert english_words(body) == set(), body
+    # asked for, not list mail: nothing to unsubscribe from (a mailed "unsubscribe" would
+    # have turned off the digest), still marked automatic
+    assert message["List-Unsubscribe"] is None and message["List-Id"] is None
+    assert message["Auto-Submitted"] == "auto-generated"
 
 
 async def test_a_french_reader_gets_the_code_in_french(bot, services):

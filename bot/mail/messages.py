@@ -231,6 +231,6 @@ def link_code_message(settings: Settings, *, key: LinkKey, name: str, email: str
         message = compose(
             settings, key=str(key), to_address=email, to_name=name, subject=_(LINK_SUBJECT),
             text=_(LINK_CODE_TEXT, name=name, telegram_id=telegram_id, code=code), now=now,
-            language=chosen, unsubscribe_kind="digest",  # as before: the mailto's plain subject
+            language=chosen, unsubscribe_kind=None,  # asked for: no list, nothing to leave
         )
     return str(message["Subject"]), to_wire(message)

@@ -141,12 +141,13 @@ def compose(
     attachments: Sequence[Attachment] = (),
     language: str = "en",
     unsubscribe_url: str | None = None,
-    unsubscribe_kind: str = "digest",
+    unsubscribe_kind: str | None = "digest",
 ) -> Composed:
     """One message to one recipient: text (and HTML) parts, attachments, list headers.
 
     `unsubscribe_kind` ("digest" or "reminders") is the kind of mail the List-Unsubscribe
-    mailto turns off: its subject is the one the inbox reads (`bot.mail.inbound.parse`)."""
+    mailto turns off: its subject is the one the inbox reads (`bot.mail.inbound.parse`).
+    None for a message the person asked for (a link code): no list headers at all."""
     sender = settings.require_mail_from()
     headers: list[tuple[str, Any]] = [
         ("From", _mailbox(settings.mail_from_name, sender)),
@@ -154,19 +155,26 @@ def compose(
         ("Subject", _one_line(subject)),
         ("Date", format_datetime(now)),
         ("Message-ID", message_id(key, sender)),
-        ("List-Id", LIST_ID),
     ]
-    mailto = f"<mailto:{sender}?subject={UNSUBSCRIBE_SUBJECTS[unsubscribe_kind]}>"
+    if unsubscribe_kind is not None:
+        headers += _list_headers(sender, unsubscribe_kind, unsubscribe_url)
+    headers += [("Auto-Submitted", "auto-generated"),
+                ("X-Auto-Response-Suppress", AUTO_RESPONSE_SUPPRESS),
+                ("Content-Language", _one_line(language) or "en")]
+    return Composed(headers, _Parts(text, html, alternatives, attachments))
+
+
+def _list_headers(sender: str, kind: str, unsubscribe_url: str | None
+                  ) -> list[tuple[str, Any]]:
+    headers: list[tuple[str, Any]] = [("List-Id", LIST_ID)]
+    mailto = f"<mailto:{sender}?subject={UNSUBSCRIBE_SUBJECTS[kind]}>"
     if unsubscribe_url:
         # RFC 8058: one POST to the link unsubscribes, no page to click through.
         headers += [("List-Unsubscribe", f"<{_one_line(unsubscribe_url)}>, {mailto}"),
                     ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")]
     else:
         headers.append(("List-Unsubscribe", mailto))
-    headers += [("Auto-Submitted", "auto-generated"),
-                ("X-Auto-Response-Suppress", AUTO_RESPONSE_SUPPRESS),
-                ("Content-Language", _one_line(language) or "en")]
-    return Composed(headers, _Parts(text, html, alternatives, attachments))
+    return headers
 
 
 def _email_message(headers: list[tuple[str, Any]], parts: _Parts) -> EmailMessage:
