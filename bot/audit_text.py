@@ -280,6 +280,8 @@ _SENTENCES: dict[str, Sentence] = {
     AuditAction.MEETING_ANSWER: lambda e, r, w: _answered(e, w),
     AuditAction.ATTENDANCE_ANSWER: lambda e, r, w: _answered(e, w),
     AuditAction.ADDRESS_BOUNCES: lambda e, r, w: _bounced(e, w),
+    AuditAction.ADDRESS_CLEARED: lambda e, r, w: _("{who} let mail go to {address} again",
+                                                   who=w, address=e.subject),
 }
 
 

@@ -9,12 +9,13 @@ from datetime import timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.i18n import N_, _, n_
+from bot.dates import full_day
+from bot.i18n import N_, _, current, n_
 from bot.mail.digest import WOULD_QUEUE
 from bot.mail.operator import summary_lines
 from bot.ops import mail
 from bot.ops.mail import DigestPreview
-from bot.parsing import BadInput, quote
+from bot.parsing import BadInput, email, quote
 from handlers.common import esc, reply
 from handlers.context import BotContext
 from storage.people import Viewer
@@ -123,7 +124,11 @@ def _chunks(lines: list[str]) -> list[str]:
 
 
 async def outbox_command(update: Update, context: BotContext, viewer: Viewer) -> None:
-    """Show mail counts, the oldest pending message and every failure."""
+    """Show mail counts, the oldest pending message and every failure; with `clear <address>`,
+    mail that address again."""
+    if context.args:
+        await clear_address(update, context, viewer)
+        return
     summary = await mail.outbox_summary(context.services, viewer)
     chunks = _chunks(summary_lines(summary))
     for chunk in chunks[:-1]:
@@ -149,3 +154,16 @@ async def retry_failures(update: Update, context: BotContext, viewer: Viewer) ->
     await reply(update, n_("1 failed message is queued again; /outbox shows progress.",
                            "{count} failed messages are queued again; /outbox shows progress.",
                            count))
+
+
+async def clear_address(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """`/outbox clear <address>`: mail goes again to an address that bounced (its mailbox was
+    repaired)."""
+    args = context.args or []
+    if len(args) != 2 or args[0].lower() != "clear":
+        raise BadInput(_("Write clear, then the address that bounced."))
+    address = email(args[1])
+    since = await mail.clear_bounces(context.services, viewer, address)
+    day = full_day(since.astimezone(context.services.settings.tz).date(), current())
+    await reply(update, _("Mail goes to {address} again (it had bounced since {day}). Messages "
+                          "held back meanwhile stay unsent.", address=esc(address), day=day))

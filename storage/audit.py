@@ -42,6 +42,7 @@ class AuditAction(StrEnum):
     DENIED = "denied"  # refused administrator commands: one entry per user, command and hour
     IMPORT = "import"  # one CSV import: its file, its counts, and the changes of its rows
     ADDRESS_BOUNCES = "address.bounces"  # an address made undeliverable by its bounces
+    ADDRESS_CLEARED = "address.cleared"  # an administrator let mail go to it again
     # older entries of calendar replies (now MEETING_ANSWER with via "calendar reply"); /audit
     # still reads them
     ATTENDANCE_ANSWER = "attendance.answer"

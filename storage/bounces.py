@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -94,6 +94,20 @@ async def mark_undeliverable(session: AsyncSession, address: str, *, now: dateti
     session.add(UndeliverableAddress(address=address.lower(), since=now, reason=reason[:300]))
     await session.flush()
     return True
+
+
+async def clear(session: AsyncSession, address: str) -> datetime | None:
+    """Mail the address again: forget that it bounces and the bounces counted against it (the
+    audit keeps them); since when it was undeliverable, None when it was not. Messages held
+    meanwhile stay held: by now they are out of date."""
+    address = address.lower()
+    since = await undeliverable_since(session, address)
+    if since is None:
+        return None
+    await session.exec(delete(UndeliverableAddress)  # type: ignore[call-overload]
+                       .where(col(UndeliverableAddress.address) == address))
+    await session.exec(delete(Bounce).where(col(Bounce.address) == address))  # type: ignore
+    return since
 
 
 async def hold_undeliverable(session: AsyncSession) -> int:

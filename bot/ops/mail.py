@@ -7,7 +7,9 @@ They queue mail and never send it: the delivery worker does that after the commi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from bot.i18n import _
 from bot.mail import digest
 from bot.mail.digest import DigestEntry, DigestReport
 from bot.ops.admin import require_admin
@@ -15,6 +17,7 @@ from bot.services import Services
 from storage import audit, bounces, mailing, mailserver, outbox
 from storage.audit import AuditAction
 from storage.bounces import BouncingContact
+from storage.errors import Rejected
 from storage.mailserver import Outage
 from storage.models import OutboxMessage
 from storage.outbox import Failure
@@ -87,6 +90,21 @@ async def outbox_summary(services: Services, viewer: Viewer) -> OutboxSummary:
             no_sender=not services.settings.mail_from,
             bouncing=await bounces.bouncing_contacts(session),
         )
+
+
+async def clear_bounces(services: Services, viewer: Viewer, address: str) -> datetime:
+    """Let mail go again to an address that bounced (its mailbox was repaired); since when it
+    had been undeliverable. Messages held meanwhile stay unsent."""
+    require_admin(viewer)
+    now = services.now()
+    async with services.sessions.begin() as session:
+        since = await bounces.clear(session, address)
+        if since is None:
+            raise Rejected(_("No mail is held back for {address}: /outbox lists the addresses "
+                             "that bounce.", address=address))
+        await audit.record(session, at=now, actor=viewer.actor,
+                           action=AuditAction.ADDRESS_CLEARED, subject=address.lower())
+    return since
 
 
 async def retry_failures(services: Services, viewer: Viewer) -> int:

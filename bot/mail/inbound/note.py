@@ -42,7 +42,8 @@ def contact_lines(contact: BouncingContact, language: str, zone: str = "UTC") ->
 def note_text(contacts: list[BouncingContact], language: str, zone: str) -> str:
     """The note as Telegram HTML (names and addresses escaped)."""
     heading = _("These addresses bounce; no email goes to them until the contact's address "
-                "is changed (/setfocal, or the contact updates it):")
+                "is changed (/setfocal, or the contact updates it), or until you write /outbox "
+                "clear and the address once the mailbox works again:")
     lines = [f"• {escape(line)}" for contact in contacts
              for line in contact_lines(contact, language, zone)]
     return "\n".join([escape(heading), *lines])
