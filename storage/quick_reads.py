@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, create_engine, event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.expression import FromClause
 from sqlmodel import Session
@@ -88,7 +88,8 @@ class QuickReads:
     def engine(self) -> Engine:
         """The synchronous engine (created at the first read)."""
         if self._engine is None:
-            engine = create_engine(f"sqlite:///{self._path}", poolclass=StaticPool)
+            engine = create_engine(URL.create("sqlite", database=self._path),
+                                   poolclass=StaticPool)
 
             @event.listens_for(engine, "connect")
             def _read_only(dbapi_connection, _record) -> None:
