@@ -5,6 +5,7 @@ SMTP connection per message, all to the same aiosmtpd sink on 127.0.0.1."""
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from storage.outbox import OutboxRow
 from tests.bench.common import NOW, CountingSink, Figure, bench_settings
 
 N = 300
+ROUNDS = 3
 TIME_CAP = 60.0  # seconds per measurement
 
 
@@ -49,11 +51,11 @@ async def _sender_alone(settings, bodies: list[str]) -> float:
     return time.perf_counter() - start
 
 
-async def _worker(services, bodies: list[str]) -> float:
+async def _worker(services, bodies: list[str], round_: int) -> float:
     async with services.sessions.begin() as session:
         for number, body in enumerate(bodies):
-            await outbox.enqueue(session, key=f"bench:{number}", recipient="bench@example.org",
-                                 kind="bench", body=body, now=NOW)
+            await outbox.enqueue(session, key=f"bench:{round_}:{number}",
+                                 recipient="bench@example.org", kind="bench", body=body, now=NOW)
     start = time.perf_counter()
     report = await asyncio.wait_for(deliver_due(services, NOW), TIME_CAP)
     elapsed = time.perf_counter() - start
@@ -72,12 +74,18 @@ async def measure(folder: Path) -> list[Figure]:
         ]
         async with open_services(settings, FixedClock(NOW)) as services:
             naive = await _one_connection_each(settings, bodies)
-            alone = await _sender_alone(settings, bodies)
-            worker = await _worker(services, bodies)
-        assert sink.count == 3 * N, sink.count
+            # each side takes about 0.6 s: one pause of the shared machine would move a single
+            # pair's ratio, so the two alternate ROUNDS times and the medians are compared
+            alones, workers = [], []
+            for round_ in range(ROUNDS):
+                alones.append(await _sender_alone(settings, bodies))
+                workers.append(await _worker(services, bodies, round_))
+        assert sink.count == (1 + 2 * ROUNDS) * N, sink.count
+    alone, worker = statistics.median(alones), statistics.median(workers)
     per_message = (worker - alone) / N * 1000
     return [
-        Figure(f"outbox: full worker vs the sender alone, {N} messages", N / worker, "msg/s",
+        Figure(f"outbox: full worker vs the sender alone, {N} messages (median of {ROUNDS})",
+               N / worker, "msg/s",
                ">= 0.8x", baseline=N / alone, ratio=alone / worker, met=alone / worker >= 0.8,
                note=f"bookkeeping {per_message:.2f} ms per message"),
         Figure("outbox: sender alone (reused connections) vs one connection per message",
