@@ -32,8 +32,9 @@ from bot.config import Mailbox
 from tests.debian import apt_install, free_port
 
 DOVECOT = "/usr/sbin/dovecot"
-DOVEADM = "/usr/bin/doveadm"
+SETPRIV = "/usr/bin/setpriv"  # util-linux: --pdeathsig
 START_TIMEOUT = 15.0
+STOP_TIMEOUT = 10.0
 
 
 class Unavailable(Exception):
@@ -90,6 +91,7 @@ class ImapServer:
     folder: Path
     port: int
     counter: itertools.count
+    process: subprocess.Popen | None = None  # Dovecot's master, in the foreground
 
     @property
     def config(self) -> Path:
@@ -127,29 +129,37 @@ def start() -> ImapServer:
         "{}:{{PLAIN}}{}\n".format(*_user(number)) for number in range(1, USERS + 1)))
     (folder / "dovecot.conf").write_text(CONFIG.format(folder=folder, port=port))
     server = ImapServer(folder, port, itertools.count(1))
-    # the daemon keeps its standard streams: a pipe would never see the end of them
-    with (folder / "start.log").open("w+") as output:
-        started = subprocess.run([DOVECOT, "-c", str(server.config)], stdout=output,
-                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        output.seek(0)
-        said = output.read()
-    if started.returncode != 0:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise Unavailable(f"dovecot did not start: {' '.join(said.split())[-300:]}")
+    # In the foreground, as this process's child; the kernel sends it SIGTERM when this process
+    # ends, however it ends (a test run stopped with SIGTERM or SIGKILL leaves no Dovecot).
+    # Its output goes to a file: a pipe would never see the end of the daemon's streams.
+    command = [DOVECOT, "-F", "-c", str(server.config)]
+    if Path(SETPRIV).exists():
+        command = [SETPRIV, "--pdeathsig", "TERM", "--", *command]
+    with (folder / "start.log").open("w") as output:
+        server.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT,
+                                          stdin=subprocess.DEVNULL)
     deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and server.process.poll() is None:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return server
         except OSError:
             time.sleep(0.05)
+    said = (folder / "start.log").read_text(errors="replace")
     stop(server)
-    raise Unavailable("dovecot started but does not answer on its port")
+    raise Unavailable(f"dovecot did not start or does not answer on its port: "
+                      f"{' '.join(said.split())[-300:]}")
 
 
 def stop(server: ImapServer) -> None:
-    subprocess.run([DOVEADM, "-c", str(server.config), "stop"], stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    process = server.process
+    if process is not None and process.poll() is None:
+        process.terminate()  # the master stops its own processes
+        try:
+            process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
     shutil.rmtree(server.folder, ignore_errors=True)
 
 
