@@ -12,7 +12,7 @@ from bot.ops import admin as ops
 from bot.ops import imports
 from handlers.common import esc, reply, reply_long
 from handlers.context import BotContext
-from handlers.menus import admin_menu
+from handlers.menus import chat_menu
 from storage.people import Viewer
 from storage.wording import number
 
@@ -30,7 +30,7 @@ async def admin(update: Update, context: BotContext, viewer: Viewer) -> None:
     add = args[0].lower() == "add"
     change = ops.add_admin if add else ops.remove_admin
     await change(context.services, viewer, telegram_id)
-    await admin_menu(context.application, telegram_id, is_admin=add)
+    await chat_menu(context.application, telegram_id)
     if add:
         await reply(update, _("{telegram_id} is now an administrator.", telegram_id=telegram_id))
     else:

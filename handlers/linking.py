@@ -9,6 +9,7 @@ from bot.i18n import N_, _, n_
 from bot.ops import linking
 from handlers.common import esc, reply
 from handlers.context import BotContext
+from handlers.menus import chat_menu
 from storage.linking import Verification
 from storage.people import Viewer
 
@@ -36,6 +37,7 @@ async def verify(update: Update, context: BotContext, viewer: Viewer) -> None:
     if result.outcome == Verification.LINKED:
         await reply(update, _("Linked: welcome, {name}. See /whoami and /help for what you can "
                               "do now.", name=esc(result.name)))
+        await chat_menu(context.application, viewer.telegram_id)  # in their chosen language
         return
     messages = {
         Verification.NONE_PENDING: _("There is no code waiting for you; send /link with your "

@@ -10,6 +10,7 @@ from bot.ops import feeds
 from bot.ops import people as ops
 from handlers.common import esc, reply
 from handlers.context import BotContext
+from handlers.menus import chat_menu
 from storage.models import DigestFrequency, Person
 from storage.people import LANGUAGES, Viewer
 
@@ -109,9 +110,12 @@ async def settings(update: Update, context: BotContext, viewer: Viewer) -> None:
         await reply(update, _(RENEWED))
         args = []
     if args:  # a value may be several words: /settings timezone new york
-        person = (await ops.set_preference(context.services, viewer, *parse_preference(
-            args[0], " ".join(args[1:])))).person
+        name, value = parse_preference(args[0], " ".join(args[1:]))
+        change = await ops.set_preference(context.services, viewer, name, value)
+        person = change.person
         i18n.set_language(person.language)  # a new language answers in that language
+        if name == "language" and change.changed:
+            await chat_menu(context.application, viewer.telegram_id)  # the menu too
     else:
         person = (await ops.contact(context.services, viewer)).person
     text, markup = settings_view(person, await feeds.calendar_links(context.services, viewer))
@@ -134,12 +138,14 @@ async def settings_button(update: Update, context: BotContext, viewer: Viewer) -
     if viewer.person_id is None:
         await query.answer(_("This button is not valid any more."), show_alert=True)
         return
-    change = await ops.set_preference(context.services, viewer,
-                                      *parse_preference(*context.match.groups()))
+    name, value = parse_preference(*context.match.groups())
+    change = await ops.set_preference(context.services, viewer, name, value)
     if not change.changed:  # the option already selected: Telegram refuses an identical edit
         await query.answer(_(ALREADY))
         return
     i18n.set_language(change.person.language)  # a new language answers in that language
+    if name == "language":
+        await chat_menu(context.application, viewer.telegram_id)  # the menu too
     await query.answer(_("Saved."))
     text, markup = settings_view(change.person,
                                  await feeds.calendar_links(context.services, viewer))

@@ -26,6 +26,7 @@ from tests.fixtures_bot import (  # noqa: F401
     ANA,
     JAN,
     LIISA,
+    ask,
     check_sane,
     count,
     data_fixture,
@@ -353,3 +354,47 @@ async def test_attendance_in_french(bot, readers):
         in text
     assert "je participerai : 1" in text and "Jan Peeters : Je participerai" in text
     assert "<b>Pas encore de réponse (" in text
+
+
+def _chat_menus(calls, chat_id: int) -> dict:
+    """(language_code -> {command: description}) set for one private chat in these calls."""
+    found = {}
+    for call in calls:
+        if call.method != "setMyCommands":
+            continue
+        scope = call.params["scope"]
+        scope = json.loads(scope) if isinstance(scope, str) else scope
+        if scope != {"type": "chat", "chat_id": chat_id}:
+            continue
+        commands = call.params["commands"]
+        commands = json.loads(commands) if isinstance(commands, str) else commands
+        found[call.params.get("language_code")] = {c["command"]: c["description"]
+                                                   for c in commands}
+    return found
+
+
+async def test_the_menu_follows_the_settings_language(bot, services, data):
+    """Jan's Telegram app is English; once he chooses French his chat's menu is French for
+    every app language, as his replies are; back to English, English again."""
+    calls = await bot.send(JAN, "/settings language fr")
+    menus = _chat_menus(calls, JAN["id"])
+    assert set(menus) == {None, "fr", "es"}
+    assert {m["next"] for m in menus.values()} == {"la prochaine réunion"}
+    assert "whoami" in menus[None] and "addmember" not in menus[None]  # his role's commands
+    calls = await bot.click(JAN, "set:language:en")
+    assert {m["next"] for m in _chat_menus(calls, JAN["id"]).values()} == {"the next meeting"}
+    calls = await bot.click(JAN, "set:language:en")  # already his: nothing is set again
+    assert _chat_menus(calls, JAN["id"]) == {}
+
+
+async def test_an_administrator_with_a_language_gets_the_admin_menu_in_it(bot, services, data):
+    await ask(bot, JAN, "/settings language es")
+    bot.request.clear()
+    await set_bot_commands(bot.app)
+    await ask(bot, ADMIN, "/admin add 5002")  # Jan becomes an administrator
+    menus = _chat_menus(bot.request.sent("setMyCommands"), JAN["id"])
+    assert {m["steering"] for m in menus.values()} == {"el Grupo Directivo por región"}
+    assert all("addmember" in m for m in menus.values())
+    admin_menus = _chat_menus(bot.request.sent("setMyCommands"), ADMIN_ID)  # no contact record
+    assert admin_menus["fr"]["next"] == "la prochaine réunion"
+    assert admin_menus[None]["next"] == "the next meeting"

@@ -55,8 +55,12 @@ async def test_only_a_hash_is_stored(bot, services, data):
 async def test_verify_links_the_account(bot, services, data):
     await ask(bot, DELEGATE, f"/link {RAHIM}")
     code = code_in((await outbox(services))[0])
-    text = await ask(bot, DELEGATE, f"/verify {code}")
-    assert "Linked: welcome, Rahim Chowdhury" in text
+    calls = await bot.send(DELEGATE, f"/verify {code}")
+    assert "Linked: welcome, Rahim Chowdhury" in calls[0].text
+    # the chat's menu now follows the contact's language (English here), for every app language
+    menus = [c for c in calls if c.method == "setMyCommands"]
+    assert [c.params.get("language_code") for c in menus] == [None, "fr", "es"]
+    assert all("whoami" in str(c.params["commands"]) for c in menus)
     assert (await rahim(services)).telegram_id == DELEGATE["id"]
     assert "focal point for Bangladesh" in await ask(bot, DELEGATE, "/whoami")
     entry = (await audits(services, "person.link"))[-1]
