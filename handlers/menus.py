@@ -1,8 +1,9 @@
 """The command menus (setMyCommands): one for everyone, in English (Telegram's default, for
 every other language) and in French and Spanish (for Telegram apps set to those languages);
-and one in the private chat of each administrator and of each person who chose a language:
-their role's commands in their /settings language (the language their replies are in), or per
-app language for an administrator without a contact record."""
+and one in the private chat of each administrator and of each linked person (set when they link,
+change their language or their role): their role's commands in their /settings language (the
+language their replies are in), or per app language for an administrator without a contact
+record."""
 
 from __future__ import annotations
 
