@@ -27,9 +27,8 @@ async def sample_invitations_sent(services: Services, at: datetime) -> int:
     """Invite to the sample meetings as of `at`, and record those invitations as sent."""
     queued = await sweep(services, at)
     async with services.sessions.begin() as session:
-        pending: list[tuple[int, str]] = []
-        for prefix in keys.kind_prefixes(keys.INVITE):
-            pending += await outbox.pending_with_prefix(session, prefix)
+        pending = await outbox.pending_with_prefixes(session,
+                                                     *keys.kind_prefixes(keys.INVITE))
         await outbox.mark_sent_many(session, [row_id for row_id, _key in pending], now=at)
     return queued
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from aiosmtpd.controller import Controller
 
-from bot.mail import breaker
+from bot.mail import breaker, claims
 from bot.mail.delivery import deliver_due
 from bot.mail.mime import compose, to_wire
 from bot.mail.operator import digest_cli, summary_lines
@@ -120,6 +120,25 @@ async def test_a_relay_that_refuses_the_sender_pauses_then_delivers_all_once(
     clock.advance(timedelta(minutes=5))
     await deliver_due(relayed, clock.now())
     assert len(relay.received) == 7 and len(alerts(await rows(relayed))) == 1
+
+
+@pytest.mark.parametrize("count", [7, 3])  # the batch claimed ahead is full, or the last
+async def test_email_claimed_ahead_is_given_back_and_the_alert_goes_out_in_the_same_run(
+        relayed, relay, clock, bot, monkeypatch, caplog, count):
+    """Batches of 2: when the breaker trips, the next batch is already claimed; its email is
+    given back untouched (one pause, said once), and the alert queued meanwhile is sent
+    before the run ends."""
+    monkeypatch.setattr(claims, "BATCH", 2)
+    await queue(relayed, count)
+    relay.rcpt_answer = RELAY_DENIED
+    report = await deliver_due(relayed, clock.now(), telegram_bot=bot.app.bot)
+    assert len([r for r in caplog.records if "mail delivery paused" in r.getMessage()]) == 1
+    assert report.paused and (report.sent, report.failed) == (1, 0)  # the alert only
+    assert {(r.status, r.attempts, r.claimed_by, r.claimed_until)
+            for r in email(await rows(relayed))} == {(OutboxStatus.PENDING, 0, None, None)}
+    [sent] = bot.request.sent("sendMessage", chat_id=ADMIN_ID)
+    assert "Relay access denied" in sent.params["text"]
+    assert relay.received == []
 
 
 async def test_the_alert_goes_out_in_telegram_while_email_is_paused(relayed, relay, clock, bot):

@@ -14,7 +14,7 @@ from telegram.error import Conflict, NetworkError
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.instance import PollingGuard
-from bot.mail import delivery
+from bot.mail import claims
 from bot.mail.delivery import deliver_due
 from bot.scheduling import DIGEST_JOB, catch_up, run_digest
 from bot.services import open_services
@@ -110,7 +110,7 @@ async def test_a_digest_due_before_the_database_existed_is_never_caught_up(
 
 async def test_an_outbox_lease_has_an_owner_and_runs_out(services, settings, clock, mail_sink):
     await queue(services, "anne.dupont@example.org", "maria.garcia@example.org")
-    lease = delivery.lease_of(services)
+    lease = claims.lease_of(services)
     assert lease == timedelta(seconds=60)  # the default: short, renewed while sending
     async with services.sessions.begin() as session:  # another instance claims, then dies
         claimed = await outbox.claim_due(session, now=clock.now(), lease=lease, limit=10,

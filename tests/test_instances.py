@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.mail.delivery import BATCH
+from bot.mail.claims import BATCH
 from bot.mail.mime import compose, to_wire
 from storage import outbox
 from storage.models import Admin, OutboxMessage, OutboxStatus

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.mail import delivery, outcomes, recorder, smtp
+from bot.mail import claims, outcomes, recorder, smtp
 from bot.mail.delivery import deliver_due
 from bot.mail.mime import compose, to_wire
 from storage import outbox
@@ -30,7 +30,12 @@ async def status_of(services) -> dict[str, tuple[str, str | None]]:
     return {r.recipient: (r.status, r.last_error) for r in await rows(services)}
 
 
-async def test_delivers_each_message_once_over_reused_connections(services, mail_sink):
+@pytest.mark.parametrize("batch", [200, 5])
+async def test_delivers_each_message_once_over_reused_connections(services, mail_sink,
+                                                                  monkeypatch, batch):
+    """In one batch, or in three claimed one ahead of the sending: the connections are the
+    run's, kept from batch to batch."""
+    monkeypatch.setattr(claims, "BATCH", batch)
     addresses = [f"fp{n}@example.org" for n in range(12)]
     await queue(services, *addresses)
     report = await deliver_due(services, services.clock.now())
@@ -156,11 +161,11 @@ def test_backoff_doubles_with_jitter_and_is_capped():
 async def test_crash_after_claim_resends_after_the_lease(services, mail_sink, clock):
     await queue(services, "anne.dupont@example.org")
     async with services.sessions.begin() as session:  # a worker claims, then dies
-        claimed = await outbox.claim_due(session, now=clock.now(), lease=delivery.LEASE,
+        claimed = await outbox.claim_due(session, now=clock.now(), lease=claims.LEASE,
                                          limit=10)
     assert len(claimed) == 1
     assert (await deliver_due(services, clock.now())).attempted == 0  # still leased
-    clock.advance(delivery.LEASE)
+    clock.advance(claims.LEASE)
     assert (await deliver_due(services, clock.now())).sent == 1
 
 
@@ -227,7 +232,7 @@ async def test_a_result_not_yet_recorded_means_a_resend_never_a_loss(services, m
         assert row.claimed_by == services.instance
     monkeypatch.setattr(recorder, "write", write)
     assert (await deliver_due(services, clock.now())).attempted == 0  # leased: not yet
-    clock.advance(delivery.lease_of(services))
+    clock.advance(claims.lease_of(services))
     assert (await deliver_due(services, clock.now())).sent == 4  # resent once the lease ran out
     assert sorted(r[0] for _, r, _ in mail_sink.received) == sorted(addresses * 2)
     assert {r.status for r in await rows(services)} == {OutboxStatus.SENT}

@@ -159,6 +159,18 @@ async def trip(services: Services, now: datetime, watch: Watch,
                 "wait in the outbox", answer, len(rows))
 
 
+async def give_back_email(services: Services, watch: Watch,
+                          rows: Sequence[OutboxRow]) -> list[OutboxRow]:
+    """Rows claimed ahead before the breaker tripped: their email is given back unchanged
+    (still pending, no attempt counted); the rest is returned to be sent."""
+    email = [row.id for row in rows if row.channel == Channel.EMAIL]
+    if email:
+        async with services.sessions.begin() as session:
+            await outbox.release(session, email)
+        watch.recorder.held.difference_update(email)
+    return [row for row in rows if row.channel != Channel.EMAIL]
+
+
 async def paused(services: Services, now: datetime) -> bool:
     """Is email paused? When the breaker is open and a probe is due, probe the relay first:
     an accepted probe closes the breaker (False)."""

@@ -8,11 +8,14 @@ the worker (`deliver_due`) owns the policy of `bot.mail.outcomes`: backoff with 
 
 Crash safety and several instances: rows are leased to this instance (`claimed_by`,
 `claimed_until`: FOF_DELIVERY_LEASE_SECONDS, 60 s by default) and the lease is committed before
-anything is sent; it is renewed every third of its length while the batch is sending, and
-results are recorded a batch at a time (`bot.mail.recorder`: one transaction every 100 results,
-every half second and at the end of the batch). An instance that dies stops renewing: its
-unrecorded rows are free again once the lease runs out, and another instance sends them (at
-worst a resend of the batch in flight, with the same Message-ID, never a loss).
+anything is sent; it is renewed every third of its length until the row's result is written,
+and results are recorded a batch at a time (`bot.mail.recorder`: one transaction every 100
+results, every half second and at the end of the run). An instance that dies stops renewing:
+its unrecorded rows are free again once the lease runs out, and another instance sends them (at
+worst a resend of the batches in flight, with the same Message-ID, never a loss).
+
+Throughput: the next batch is claimed while one is sent (`bot.mail.claims`), and the run's SMTP
+connections (`bot.mail.smtp.Connections`) stay open from batch to batch.
 
 When the relay refuses the sender itself, the breaker (`bot.mail.breaker`) pauses email with
 the rows still pending, alerts the administrators once and probes the relay until it accepts
@@ -28,12 +31,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.mail import breaker, bulk_budget, reachability, telegram
+from bot.mail.claims import Claims, lease_of
 from bot.mail.outcomes import DeliveryReport, Result
 from bot.mail.recorder import Recorder
-from bot.mail.smtp import ServerSeen, send_batch
+from bot.mail.smtp import Connections, ServerSeen, send_batch
 from bot.mail.stale import supersede_stale
 from bot.services import Services
 from storage import bounces, outbox
@@ -42,15 +46,7 @@ from storage.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 
-BATCH = 200  # rows claimed per transaction
 TELEGRAM_IN_FLIGHT = 4  # bulk Telegram copies awaiting an answer at once (the budget paces)
-# The default lease (FOF_DELIVERY_LEASE_SECONDS): short, because it is renewed while a batch is
-# sending; a killed instance's rows go to another instance within a lease and a delivery tick.
-LEASE = timedelta(seconds=60)
-
-
-def lease_of(services: Services) -> timedelta:
-    return timedelta(seconds=services.settings.delivery_lease_seconds)
 
 
 async def _keep_leases(services: Services, held: set[int], now: datetime) -> None:
@@ -70,40 +66,23 @@ async def _keep_leases(services: Services, held: set[int], now: datetime) -> Non
 
 
 async def _send_rows(services: Services, rows: list[OutboxRow], telegram_bot,
-                     watch: breaker.Watch, now: datetime) -> ServerSeen | None:
-    """Send one claimed batch (email over reused connections, Telegram one by one under the
-    bulk budget); what the batch found of the mail server, when it had email.
-
-    Results are recorded a batch at a time (`recorder`); a row stays in `held`, its lease
-    renewed, until its result is written. Email results pass through the breaker's `watch`."""
-    recorder = watch.recorder
-    held = recorder.held
-    held.update(row.id for row in rows)
-    renewing = asyncio.create_task(_keep_leases(services, held, now))
-    flushing = asyncio.create_task(recorder.flush_now_and_then())
+                     watch: breaker.Watch, connections: Connections | None,
+                     now: datetime) -> ServerSeen | None:
+    """Send one claimed batch (email over the run's connections, Telegram one by one under the
+    bulk budget); what the batch found of the mail server, when it had email. Email results
+    pass through the breaker's `watch` on their way to the recorder."""
+    email_rows = [r for r in rows if r.channel == Channel.EMAIL]
     seen = None
-    try:
-        email_rows = [r for r in rows if r.channel == Channel.EMAIL]
-        # Cancelled mid-batch (shutdown): unsent rows keep their lease and go out after it.
-        if email_rows:
-            seen = await send_batch(services.settings, email_rows, on_result=watch.add,
-                                    stop=watch.stop)
-            await watch.end_of_batch()
-            if watch.tripped is not None:
-                await breaker.trip(services, now, watch, seen.unsent)
-        telegram_rows = [r for r in rows if r.channel == Channel.TELEGRAM]
-        if telegram_rows:
-            await _send_telegram(telegram_bot, telegram_rows, recorder)
-    finally:
-        flushing.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await flushing
-        try:  # what was sent is recorded, even when the batch stopped half-way
-            await recorder.finish()
-        finally:
-            renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewing
+    # Cancelled mid-batch (shutdown): unsent rows keep their lease and go out after it.
+    if email_rows and connections is not None:
+        seen = await send_batch(services.settings, email_rows, on_result=watch.add,
+                                stop=watch.stop, connections=connections)
+        await watch.end_of_batch()
+        if watch.tripped is not None:
+            await breaker.trip(services, now, watch, seen.unsent)
+    telegram_rows = [r for r in rows if r.channel == Channel.TELEGRAM]
+    if telegram_rows:
+        await _send_telegram(telegram_bot, telegram_rows, watch.recorder)
     return seen
 
 
@@ -124,6 +103,41 @@ async def _send_telegram(bot, rows: list[OutboxRow], recorder: Recorder) -> None
             await slots.acquire()
             await budget.wait(int(row.recipient))
             sending.create_task(one(row))
+
+
+async def _send_claimed(services: Services, claims: Claims, recorder: Recorder, telegram_bot,
+                        now: datetime, *, email: bool) -> list[ServerSeen]:
+    """Send batch after batch, the next claimed while one is sent; what each batch found of
+    the mail server. The leases are renewed and the results recorded as it goes."""
+    watch = breaker.Watch(recorder)
+    servers: list[ServerSeen] = []
+    renewing = asyncio.create_task(_keep_leases(services, recorder.held, now))
+    flushing = asyncio.create_task(recorder.flush_now_and_then())
+    try:
+        async with Connections(services.settings) if email \
+                else contextlib.nullcontext() as connections:
+            claims.ahead()
+            while rows := await claims.next():
+                claims.ahead()
+                if watch.tripped is not None:  # claimed before the breaker tripped
+                    rows = await breaker.give_back_email(services, watch, rows)
+                seen = await _send_rows(services, rows, telegram_bot, watch, connections, now)
+                if seen is not None:
+                    servers.append(seen)
+                if watch.tripped is not None and not claims.paused_email:
+                    claims.without_email()  # Telegram goes on (the breaker's alert among it)
+    finally:
+        claims.cancel()
+        flushing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await flushing
+        try:  # what was sent is recorded, even when the run stopped half-way
+            await recorder.finish()
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+    return servers
 
 
 async def deliver_due(
@@ -150,26 +164,10 @@ async def deliver_due(
     sending_email = not report.paused and services.settings.mail_from is not None
     channels = [Channel.EMAIL] if sending_email else []
     channels += [Channel.TELEGRAM] if telegram_bot is not None else []
-    watch = breaker.Watch(recorder)
-    remaining = limit
-    servers: list[ServerSeen] = []  # what each batch found of the mail server
-    while channels and (remaining is None or remaining > 0):
-        size = BATCH if remaining is None else min(BATCH, remaining)
-        async with services.sessions.begin() as session:
-            rows = await outbox.claim_due(session, now=now, lease=lease_of(services),
-                                          limit=size, channels=channels,
-                                          owner=services.instance,
-                                          leased_at=max(now, services.now()))
-        if not rows:
-            break
-        if remaining is not None:
-            remaining -= len(rows)
-        seen = await _send_rows(services, rows, telegram_bot, watch, now)
-        if seen is not None:
-            servers.append(seen)
-        if watch.tripped is not None:  # email is paused from now on; Telegram goes on
-            report.paused = True
-            channels = [c for c in channels if c != Channel.EMAIL]
+    claims = Claims(services, now, channels, limit, recorder.held)
+    servers = await _send_claimed(services, claims, recorder, telegram_bot, now,
+                                  email=sending_email)
+    report.paused = report.paused or claims.paused_email
     if not report.paused:
         await reachability.after_delivery(services, now, servers)
     if report.attempted:

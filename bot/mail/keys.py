@@ -101,7 +101,7 @@ def telegram(key: Key) -> TelegramKey:
     return TelegramKey(key)
 
 
-# Prefixes, for looking up what was already queued (keys_with_prefix, pending_with_prefix).
+# Prefixes, for looking up what was already queued (keys_with_prefix, pending_with_prefixes).
 
 def meeting_prefix(kind: str, meeting_id: int) -> str:
     return f"{kind}:{meeting_id}:"

@@ -2,9 +2,9 @@
 
 The delivery worker hands every result to a `Recorder`; the recorder keeps them in memory and
 writes them in one transaction every `FLUSH_ROWS` results, every `FLUSH_SECONDS`, and at the end
-of the batch. A result that is not written yet is still a pending row leased to this instance
-(its id stays in `held`, so its lease is renewed): a crash before the flush lets the lease run
-out and the row is sent again - at worst a resend of what was in flight, never a loss.
+of the delivery run. A result that is not written yet is still a pending row leased to this
+instance (its id stays in `held`, so its lease is renewed): a crash before the flush lets the
+lease run out and the row is sent again - at worst a resend of what was in flight, never a loss.
 """
 
 from __future__ import annotations
@@ -105,11 +105,11 @@ class Recorder:
     async def _flush_quietly(self) -> None:
         try:
             await self.flush()
-        except Exception:  # kept in memory: the end-of-batch flush tries again
+        except Exception:  # kept in memory: the next flush (the run's last, at worst) tries again
             log.warning("could not record delivery results yet", exc_info=True)
 
     async def finish(self) -> None:
-        """End of a batch: wait for a flush under way, then write the rest (errors raise)."""
+        """End of a run: wait for a flush under way, then write the rest (errors raise)."""
         if self._background is not None:
             await self._background
         await self.flush()

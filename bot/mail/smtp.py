@@ -226,6 +226,26 @@ async def probe_sender(settings: Settings, recipient: str, *,
         await connection.close()
 
 
+class Connections:
+    """The SMTP connections of one delivery run, reused from batch to batch and closed at its
+    end (a new connection per batch would pay the greeting, EHLO and login every time).
+    A connection that failed to connect keeps its error for the rest of the run."""
+
+    def __init__(self, settings: Settings, concurrency: int = CONCURRENCY) -> None:
+        signer = signer_for(settings)
+        self.all = [SmtpConnection(settings, signer=signer) for _ in range(max(1, concurrency))]
+
+    async def close(self) -> None:
+        for connection in self.all:
+            await connection.close()
+
+    async def __aenter__(self) -> Connections:
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()
+
+
 async def send_batch(
     settings: Settings,
     rows: Sequence[OutboxRow],
@@ -233,39 +253,37 @@ async def send_batch(
     on_result: ResultCallback,
     concurrency: int = CONCURRENCY,
     stop: asyncio.Event | None = None,
+    connections: Connections | None = None,
 ) -> ServerSeen:
-    """Send email rows over at most `concurrency` reused connections; report each row's result,
-    and return what the connections found of the server. Once `stop` is set no further row
-    is started; the rows left are returned untried (`ServerSeen.unsent`).
+    """Send email rows over at most `concurrency` reused connections (those of `connections`
+    when given, left open; else new ones, closed at the end); report each row's result, and
+    return what the connections found of the server. Once `stop` is set no further row is
+    started; the rows left are returned untried (`ServerSeen.unsent`).
 
     Calls on one aiosmtplib client are serialised, so parallel delivery needs one client per
     worker; every worker takes the next row from one shared queue.
     """
     settings.require_mail_from()  # no sender: a configuration error before anything is tried
-    signer = signer_for(settings)
+    if connections is None:
+        async with Connections(settings, concurrency) as own:
+            return await send_batch(settings, rows, on_result=on_result, stop=stop,
+                                    connections=own)
     stop = stop or asyncio.Event()
     queue: asyncio.Queue[OutboxRow] = asyncio.Queue()
     for row in rows:
         queue.put_nowait(row)
 
-    connections: list[SmtpConnection] = []
+    async def worker(connection: SmtpConnection) -> None:
+        while not queue.empty() and not stop.is_set():
+            row = queue.get_nowait()
+            sender = envelope_sender(settings, row)
+            await on_result(row, await connection.send(sender, row.recipient, row.body))
 
-    async def worker() -> None:
-        connection = SmtpConnection(settings, signer=signer)
-        connections.append(connection)
-        try:
-            while not queue.empty() and not stop.is_set():
-                row = queue.get_nowait()
-                sender = envelope_sender(settings, row)
-                await on_result(row, await connection.send(sender, row.recipient, row.body))
-        finally:
-            await connection.close()
-
-    workers = max(1, min(concurrency, len(rows)))
-    await asyncio.gather(*(worker() for _ in range(workers)))
-    errors = [c.connection_error.detail for c in connections if c.connection_error is not None]
+    used = connections.all[:max(1, len(rows))]
+    await asyncio.gather(*(worker(connection) for connection in used))
+    errors = [c.connection_error.detail for c in used if c.connection_error is not None]
     unsent = []
     while not queue.empty():
         unsent.append(queue.get_nowait())
-    return ServerSeen(any(c.reached for c in connections), errors[-1] if errors else None,
+    return ServerSeen(any(c.reached for c in used), errors[-1] if errors else None,
                       tuple(unsent))

@@ -44,10 +44,8 @@ async def supersede_stale(session: AsyncSession, now: datetime | None = None) ->
     it all), any of them for a cancelled meeting, and (given `now`) any invitation or reminder
     for a meeting that has already started are never sent. Cancellations always are.
     """
-    pending: list[tuple[int, str]] = []
-    for kind in keys.MEETING_KINDS:
-        for prefix in keys.kind_prefixes(kind):
-            pending += await outbox.pending_with_prefix(session, prefix)
+    pending = await outbox.pending_with_prefixes(
+        session, *(prefix for kind in keys.MEETING_KINDS for prefix in keys.kind_prefixes(kind)))
     parsed: list[tuple[int, MeetingKey]] = []
     for row_id, text in pending:
         key = keys.parse(text)

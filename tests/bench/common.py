@@ -1,20 +1,16 @@
-"""What every figure of `make bench` shares: the result line, settings, a counting SMTP sink,
-and the database built through the product's own import and operations."""
+"""What every figure of `make bench` shares: the result line, settings, and the databases
+built through the product's own import and operations (the SMTP sink: `tests.bench.sink`)."""
 
 from __future__ import annotations
 
 import resource
-import threading
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from aiosmtpd.controller import Controller
-
 from bot.config import Settings, load_settings
 from bot.importer import parse_csv
-from bot.mailsink import free_port
 from bot.ops import imports
 from bot.services import Services
 from storage.people import Viewer
@@ -91,45 +87,6 @@ def bench_settings(folder: Path, smtp_port: int, name: str = "bench", **more) ->
         admin_ids=[ADMIN_ID], smtp_host="127.0.0.1", smtp_port=smtp_port, smtp_tls="none",
         mail_from="secretariat@gfmd.example", timezone="Europe/Brussels", **more,
     )
-
-
-class CountingSink:
-    """An aiosmtpd server on 127.0.0.1 that counts messages and bytes and keeps the raw
-    messages only up to `keep_bytes` (so the sink's memory does not count as the bot's)."""
-
-    def __init__(self, keep_bytes: int = 0) -> None:
-        self.count = 0
-        self.bytes = 0
-        self.last_at = 0.0
-        self.kept: list[bytes] = []
-        self.keep_bytes = keep_bytes
-        self.lock = threading.Lock()
-        self.port = free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd)
-        raw = envelope.original_content or envelope.content
-        with self.lock:
-            self.count += 1
-            self.bytes += len(raw)
-            self.last_at = time.perf_counter()
-            if sum(map(len, self.kept)) + len(raw) <= self.keep_bytes:
-                self.kept.append(raw)
-        return "250 Message accepted for delivery"
-
-    def reset(self, keep_bytes: int = 0) -> None:
-        with self.lock:
-            self.count = self.bytes = 0
-            self.last_at = 0.0
-            self.kept = []
-            self.keep_bytes = keep_bytes
-
-    def __enter__(self) -> CountingSink:
-        self.controller.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.controller.stop()
 
 
 def contact_csv(members: int, *, telegram_from: int | None = FIRST_TELEGRAM_ID) -> bytes:

@@ -18,7 +18,6 @@ from bot.services import open_services
 from tests.bench.common import (
     NOW,
     SHARED,
-    CountingSink,
     Figure,
     bench_settings,
     import_contacts,
@@ -26,6 +25,7 @@ from tests.bench.common import (
     not_measured,
     rss_mb,
 )
+from tests.bench.sink import CountingSink
 
 TIME_CAP = 150.0  # seconds for one digest run; past it the run is abandoned and reported
 KEEP_BYTES = 80_000_000  # raw messages kept at the sink for the bare-client baseline

@@ -18,10 +18,11 @@ from bot.mail.smtp import send_batch
 from bot.services import open_services
 from storage import outbox
 from storage.outbox import OutboxRow
-from tests.bench.common import NOW, CountingSink, Figure, bench_settings
+from tests.bench.common import NOW, Figure, bench_settings
+from tests.bench.sink import CountingSink
 
 N = 300
-ROUNDS = 3
+ROUNDS = 5
 TIME_CAP = 60.0  # seconds per measurement
 
 
