@@ -8,10 +8,12 @@ workers beside one poller or webhook); `--no-migrate`: `fof-bot db upgrade` migr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from typing import TYPE_CHECKING
 
+from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.app import build_application
@@ -64,9 +66,15 @@ async def run(settings: Settings, token: str, hook: webhook.Webhook | None = Non
                 await front.start(background)
             log.info("%s @%s is running; stop with Ctrl+C",
                      "worker for" if worker else "bot", application.bot.username)
+            # The menus are a dozen calls to Telegram: set once the bot runs, not before.
+            menus = None if worker else asyncio.create_task(_set_menus(application))
             started()  # the garbage collector, paused for the start (bot.collector)
             await stop.wait()
             log.info("stopping")
+            if menus is not None:
+                menus.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await menus
             if front is not None:
                 await front.stop()
             await background.stop()
@@ -89,4 +97,11 @@ async def _take_updates(application: Application, polling: PollingGuard | None) 
     if polling is not None:
         assert application.updater is not None
         await application.updater.start_polling(error_callback=polling)
-    await set_bot_commands(application)
+
+
+async def _set_menus(application: Application) -> None:
+    """The command menus (`handlers.menus`); a failure costs only the menus, so it is logged."""
+    try:
+        await set_bot_commands(application)
+    except TelegramError:
+        log.warning("could not set the command menus", exc_info=True)

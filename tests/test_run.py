@@ -36,7 +36,10 @@ def test_run_polls_the_configured_api_stops_on_sigterm_and_never_logs_the_token(
             cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
         )
         deadline = time.monotonic() + 60
-        while "getUpdates" not in api.methods() and time.monotonic() < deadline:
+        # polling, and the menus set in the background: everyone's and the administrator's
+        # chat, in three languages each
+        while ("getUpdates" not in api.methods() or api.methods().count("setMyCommands") < 6) \
+                and time.monotonic() < deadline:
             if process.poll() is not None:
                 break
             time.sleep(0.1)
@@ -45,6 +48,7 @@ def test_run_polls_the_configured_api_stops_on_sigterm_and_never_logs_the_token(
         log.close()
         output = (tmp_path / "run.log").read_text()
     assert "getUpdates" in api.methods(), output
+    assert api.methods().count("setMyCommands") == 6, output
     assert all(f"/bot{TOKEN}/" in path for path in api.paths)  # the token went to the API only
     assert process.returncode == 0, output
     assert "DEBUG" in output and "stopping" in output
