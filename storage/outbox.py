@@ -176,23 +176,23 @@ async def claim_due(
     channels = list(channels)
     leased_at = now if leased_at is None else leased_at
     due = _due(now, channels, leased_at)
-    candidates = await session.exec(
-        select(OutboxMessage.id)
-        .where(*due)
-        .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    ids = list(candidates.all())
-    if not ids:
-        return []
+    # A CTE, evaluated once: PostgreSQL may evaluate an IN (... LIMIT n FOR UPDATE SKIP
+    # LOCKED) subquery more than once, each time past the rows already locked (7 rows were
+    # claimed for a limit of 2 that way).
+    chosen = (select(OutboxMessage.id)
+              .where(*due)
+              .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+              .limit(limit)
+              .with_for_update(skip_locked=True)
+              .cte("chosen"))
     claimed = await session.exec(  # type: ignore[call-overload]
         update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(ids), *due)
+        .where(col(OutboxMessage.id).in_(select(chosen.c.id)), *due)
         .values(claimed_until=leased_at + lease, claimed_by=owner)
         .returning(*_ROW_COLUMNS, OutboxMessage.next_attempt_at)
+        .execution_options(synchronize_session=False)
     )
-    # plain values straight from the UPDATE: no ORM object per row, no third statement
+    # one statement; plain values straight from the UPDATE, no ORM object per row
     return [OutboxRow(*values) for *values, _ in sorted(claimed.all(), key=_claim_order)]
 
 

@@ -125,6 +125,19 @@ async def test_an_outbox_lease_has_an_owner_and_runs_out(services, settings, clo
     assert len(mail_sink.received) == 2
 
 
+async def test_a_claim_takes_at_most_its_limit_oldest_first_and_never_twice(services, clock):
+    await queue(services, *(f"fp{n}@example.org" for n in range(7)))
+    lease = claims.lease_of(services)
+    taken = []
+    for expected in (2, 2, 2, 1, 0):
+        async with services.sessions.begin() as session:
+            rows = await outbox.claim_due(session, now=clock.now(), lease=lease, limit=2,
+                                          owner=services.instance)
+        assert len(rows) == expected
+        taken += [row.id for row in rows]
+    assert taken == sorted(taken) and len(set(taken)) == 7
+
+
 async def test_renewing_keeps_a_live_instances_lease(services, clock):
     await queue(services, "anne.dupont@example.org")
     lease = timedelta(seconds=60)

@@ -16,7 +16,7 @@ from bot.mailsink import free_port
 from tests.bench.common import Figure, not_measured
 from tests.fake_bot_api import FakeBotApi
 
-RUNS = 3
+RUNS = 5
 TIME_CAP = 20.0  # seconds per start
 TOKEN = "123456789:AAH-bench-token"
 
