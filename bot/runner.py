@@ -71,10 +71,7 @@ async def run(settings: Settings, token: str, hook: webhook.Webhook | None = Non
             started()  # the garbage collector, paused for the start (bot.collector)
             await stop.wait()
             log.info("stopping")
-            if menus is not None:
-                menus.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await menus
+            await _cancel(menus)
             if front is not None:
                 await front.stop()
             await background.stop()
@@ -97,6 +94,14 @@ async def _take_updates(application: Application, polling: PollingGuard | None) 
     if polling is not None:
         assert application.updater is not None
         await application.updater.start_polling(error_callback=polling)
+
+
+async def _cancel(task: asyncio.Task | None) -> None:
+    """Stop a background task that may still be running (the menus, at a quick stop)."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def _set_menus(application: Application) -> None:

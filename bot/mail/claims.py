@@ -28,6 +28,8 @@ def lease_of(services: Services) -> timedelta:
 
 
 class Claims:
+    """The claims of one delivery run: `ahead()` starts the next, `next()` waits for it."""
+
     def __init__(self, services: Services, now: datetime, channels: list[str],
                  limit: int | None, held: set[int]) -> None:
         self.services = services
