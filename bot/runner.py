@@ -13,7 +13,6 @@ import logging
 import signal
 from typing import TYPE_CHECKING
 
-from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.app import build_application
@@ -105,8 +104,9 @@ async def _cancel(task: asyncio.Task | None) -> None:
 
 
 async def _set_menus(application: Application) -> None:
-    """The command menus (`handlers.menus`); a failure costs only the menus, so it is logged."""
+    """The command menus (`handlers.menus`). A failure (Telegram, or the database read of the
+    administrators) costs only the menus: it is logged, and the bot runs on."""
     try:
         await set_bot_commands(application)
-    except TelegramError:
+    except Exception:
         log.warning("could not set the command menus", exc_info=True)

@@ -110,3 +110,15 @@ def test_run_no_migrate_on_a_database_never_migrated_says_so_in_one_line(tmp_pat
         "fof-bot run: the database is not migrated (revision none, newest "
         + done.stderr.split("newest ")[1].split(")")[0]
         + "): run `fof-bot db upgrade` first, or start without --no-migrate"]
+
+
+async def test_menus_telegram_refuses_cost_one_warning_and_nothing_else(bot, caplog):
+    """The menus are set in the background once the bot runs: a refusal is logged, not
+    raised (it would otherwise surface at the stop and break it)."""
+    from bot import runner
+    from bot.offline import Fault
+
+    bot.request.fail("setMyCommands", Fault(400, "Bad Request: too many commands"))
+    await runner._set_menus(bot.app)
+    [warning] = [r for r in caplog.records if "could not set the command menus" in r.message]
+    assert warning.levelname == "WARNING" and "Too many commands" in caplog.text
