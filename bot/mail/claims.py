@@ -41,7 +41,6 @@ class Claims:
         self._pending: asyncio.Task[list[OutboxRow]] | None = None
         self._asked = 0
         self._again = False  # claim once more even after a short batch
-        self.paused_email = False  # the breaker tripped during this run
 
     def ahead(self) -> None:
         """Start claiming the next batch, unless a claim is under way or nothing is left."""
@@ -79,8 +78,9 @@ class Claims:
 
     def without_email(self) -> None:
         """Email is paused: claim only Telegram from now on, once more at least (the
-        breaker's alert to the administrators was queued after the last claim)."""
-        self.paused_email = True
+        breaker's alert to the administrators was queued after the last claim); once only."""
+        if Channel.EMAIL not in self.channels:
+            return
         self.channels = [c for c in self.channels if c != Channel.EMAIL]
         self.exhausted = not self.channels
         self._again = self._pending is not None and not self.exhausted

@@ -105,11 +105,11 @@ async def _send_telegram(bot, rows: list[OutboxRow], recorder: Recorder) -> None
             sending.create_task(one(row))
 
 
-async def _send_claimed(services: Services, claims: Claims, recorder: Recorder, telegram_bot,
+async def _send_claimed(services: Services, claims: Claims, watch: breaker.Watch, telegram_bot,
                         now: datetime, *, email: bool) -> list[ServerSeen]:
     """Send batch after batch, the next claimed while one is sent; what each batch found of
     the mail server. The leases are renewed and the results recorded as it goes."""
-    watch = breaker.Watch(recorder)
+    recorder = watch.recorder
     servers: list[ServerSeen] = []
     renewing = asyncio.create_task(_keep_leases(services, recorder.held, now))
     flushing = asyncio.create_task(recorder.flush_now_and_then())
@@ -124,7 +124,7 @@ async def _send_claimed(services: Services, claims: Claims, recorder: Recorder, 
                 seen = await _send_rows(services, rows, telegram_bot, watch, connections, now)
                 if seen is not None:
                     servers.append(seen)
-                if watch.tripped is not None and not claims.paused_email:
+                if watch.tripped is not None:
                     claims.without_email()  # Telegram goes on (the breaker's alert among it)
     finally:
         claims.cancel()
@@ -165,9 +165,10 @@ async def deliver_due(
     channels = [Channel.EMAIL] if sending_email else []
     channels += [Channel.TELEGRAM] if telegram_bot is not None else []
     claims = Claims(services, now, channels, limit, recorder.held)
-    servers = await _send_claimed(services, claims, recorder, telegram_bot, now,
+    watch = breaker.Watch(recorder)
+    servers = await _send_claimed(services, claims, watch, telegram_bot, now,
                                   email=sending_email)
-    report.paused = report.paused or claims.paused_email
+    report.paused = report.paused or watch.tripped is not None
     if not report.paused:
         await reachability.after_delivery(services, now, servers)
     if report.attempted:
