@@ -30,11 +30,12 @@ async def status_of(services) -> dict[str, tuple[str, str | None]]:
     return {r.recipient: (r.status, r.last_error) for r in await rows(services)}
 
 
-@pytest.mark.parametrize("batch", [200, 5])
+@pytest.mark.parametrize("first, batch", [(30, 200), (30, 5), (3, 200)])
 async def test_delivers_each_message_once_over_reused_connections(services, mail_sink,
-                                                                  monkeypatch, batch):
-    """In one batch, or in three claimed one ahead of the sending: the connections are the
-    run's, kept from batch to batch."""
+                                                                  monkeypatch, first, batch):
+    """In one batch, in three claimed one ahead of the sending, or a small first batch and
+    the rest: the connections are the run's, kept from batch to batch."""
+    monkeypatch.setattr(claims, "FIRST", first)
     monkeypatch.setattr(claims, "BATCH", batch)
     addresses = [f"fp{n}@example.org" for n in range(12)]
     await queue(services, *addresses)

@@ -1,9 +1,10 @@
 """Claiming the outbox's due rows a batch at a time, one batch ahead of the sending.
 
 While one batch is being sent the next is claimed, so the senders do not wait for the database
-between batches. A claimed row joins `held` at once (its lease is renewed from then on, even
-while it waits for its turn); a batch shorter than asked for means nothing more was due, and
-no further claim is made in this run.
+between batches; the first claim is small (`FIRST`), so the sending starts at once. A claimed
+row joins `held` at once (its lease is renewed from then on, even while it waits for its
+turn); a batch shorter than asked for means nothing more was due, and no further claim is
+made in this run.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from storage.models import Channel
 from storage.outbox import OutboxRow
 
 BATCH = 200  # rows claimed per transaction
+FIRST = 30  # the run's first claim: small, so that sending starts before a full batch is read
 # The default lease (FOF_DELIVERY_LEASE_SECONDS): short, because it is renewed while a batch is
 # sending; a killed instance's rows go to another instance within a lease and a delivery tick.
 LEASE = timedelta(seconds=60)
@@ -46,7 +48,8 @@ class Claims:
         """Start claiming the next batch, unless a claim is under way or nothing is left."""
         if self._pending is not None or self.exhausted:
             return
-        size = BATCH if self.remaining is None else min(BATCH, self.remaining)
+        size = BATCH if self._asked else min(FIRST, BATCH)
+        size = size if self.remaining is None else min(size, self.remaining)
         if size <= 0:
             self.exhausted = True
             return
