@@ -10,7 +10,8 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy.orm import relationship
+from sqlmodel import Field, Relationship, SQLModel
 
 from storage.types import UTCDateTime
 
@@ -258,7 +259,6 @@ class OutboxMessage(SQLModel, table=True):
     person_id: int | None = Field(default=None, foreign_key="person.id")
     kind: str = Field(max_length=24)  # digest, reminder, update, cancel, action, link_code...
     subject: str = Field(default="", max_length=300)
-    body: str = Field(sa_type=Text)  # the whole RFC 5322 message, or the Telegram text
     status: str = Field(default=OutboxStatus.PENDING, max_length=10, index=True)
     attempts: int = 0
     next_attempt_at: datetime = _utc(index=True)
@@ -267,6 +267,23 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = _utc()
     sent_at: datetime | None = _utc(default=None)
+    # loaded with the row (a join) whenever a whole OutboxMessage is read
+    content: OutboxBody | None = Relationship(
+        sa_relationship=relationship("OutboxBody", lazy="joined", uselist=False))
+
+    @property
+    def body(self) -> str:
+        """The whole RFC 5322 message, or the Telegram text."""
+        return self.content.body if self.content is not None else ""
+
+
+class OutboxBody(SQLModel, table=True):
+    """An outbox message's body, in a table of its own: claiming a row and recording its result
+    change a few small columns, and SQLite rewrites a whole row (5 KB of body included) when
+    one of them changes size. Kept after sending: a bounce's VERP token is checked against it."""
+
+    id: int = Field(primary_key=True, foreign_key="outboxmessage.id")
+    body: str = Field(sa_type=Text)
 
 
 class ScheduledRun(SQLModel, table=True):

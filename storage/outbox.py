@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import dialect_insert
-from storage.models import Channel, OutboxMessage, OutboxStatus
+from storage.models import Channel, OutboxBody, OutboxMessage, OutboxStatus
 
 
 async def enqueue(
@@ -27,14 +27,16 @@ async def enqueue(
     person_id: int | None = None,
 ) -> bool:
     """Add a message unless one with this key exists; True when it was added."""
-    values = _row(key=key, recipient=recipient, kind=kind, body=body, now=now, subject=subject,
+    values = _row(key=key, recipient=recipient, kind=kind, now=now, subject=subject,
                   channel=channel, person_id=person_id)
     insert = dialect_insert(session)
-    statement = insert(OutboxMessage).values(**values).on_conflict_do_nothing(
-        index_elements=["key"]
-    )
-    result = await session.exec(statement)  # type: ignore[call-overload]
-    return bool(result.rowcount)
+    statement = (insert(OutboxMessage).values(**values)
+                 .on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMessage.id))
+    added = (await session.exec(statement)).first()  # type: ignore[call-overload]
+    if added is None:
+        return False
+    await _add_bodies(session, [{"id": added[0], "body": body}])
+    return True
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ async def enqueue_many(session: AsyncSession, messages: list[NewMessage], *,
                        now: datetime) -> set[str]:
     """Add a batch of messages in ONE statement, skipping keys that exist; the keys added.
 
-    Callers keep batches to a few hundred rows (each row is 11 parameters).
+    Callers keep batches to a few hundred rows (each row is 10 parameters, and its body 2).
     """
     if not messages:
         return set()
@@ -64,12 +66,22 @@ async def enqueue_many(session: AsyncSession, messages: list[NewMessage], *,
     # batches them into multi-row INSERTs): building one VALUES clause of a few thousand bound
     # parameters in Python per batch cost more than the database's work.
     statement = (insert(table).on_conflict_do_nothing(index_elements=["key"])
-                 .returning(table.c.key))
+                 .returning(table.c.id, table.c.key))
     connection = await session.connection()  # the session's transaction
     result = await connection.execute(statement, [
-        _row(key=m.key, recipient=m.recipient, kind=m.kind, body=m.body, now=now,
+        _row(key=m.key, recipient=m.recipient, kind=m.kind, now=now,
              subject=m.subject, channel=m.channel, person_id=m.person_id) for m in messages])
-    return {row[0] for row in result.all()}
+    added = {key: row_id for row_id, key in result.all()}
+    await _add_bodies(session, [{"id": added[m.key], "body": m.body}
+                                for m in messages if m.key in added])
+    return set(added)
+
+
+async def _add_bodies(session: AsyncSession, bodies: list[dict]) -> None:
+    """The bodies of rows just added (their own table: see OutboxBody)."""
+    if bodies:
+        table = OutboxBody.__table__  # type: ignore[attr-defined]
+        await (await session.connection()).execute(table.insert(), bodies)
 
 
 async def existing_keys(session: AsyncSession, keys: Iterable[str]) -> set[str]:
@@ -82,7 +94,7 @@ async def existing_keys(session: AsyncSession, keys: Iterable[str]) -> set[str]:
     return set(result.all())
 
 
-def _row(*, key: str, recipient: str, kind: str, body: str, now: datetime, subject: str,
+def _row(*, key: str, recipient: str, kind: str, now: datetime, subject: str,
          channel: str, person_id: int | None) -> dict[str, object]:
     return dict(
         key=key,
@@ -91,7 +103,6 @@ def _row(*, key: str, recipient: str, kind: str, body: str, now: datetime, subje
         person_id=person_id,
         kind=kind,
         subject=subject[:300],
-        body=body,
         status=OutboxStatus.PENDING,
         attempts=0,
         next_attempt_at=now,
@@ -131,10 +142,9 @@ class Failure:
     at: datetime | None
 
 
-# the columns of an OutboxRow, in its order
+# the columns of an OutboxRow before its body, in its order
 _ROW_COLUMNS = (OutboxMessage.id, OutboxMessage.key, OutboxMessage.channel,
-                OutboxMessage.recipient, OutboxMessage.person_id, OutboxMessage.kind,
-                OutboxMessage.body, OutboxMessage.attempts, OutboxMessage.created_at)
+                OutboxMessage.recipient, OutboxMessage.person_id, OutboxMessage.kind)
 
 
 def _due(now: datetime, channels: Iterable[str], lease_now: datetime | None = None):
@@ -189,15 +199,27 @@ async def claim_due(
         update(OutboxMessage)
         .where(col(OutboxMessage.id).in_(select(chosen.c.id)), *due)
         .values(claimed_until=leased_at + lease, claimed_by=owner)
-        .returning(*_ROW_COLUMNS, OutboxMessage.next_attempt_at)
+        .returning(*_ROW_COLUMNS, OutboxMessage.attempts, OutboxMessage.created_at,
+                   OutboxMessage.next_attempt_at)
         .execution_options(synchronize_session=False)
     )
-    # one statement; plain values straight from the UPDATE, no ORM object per row
-    return [OutboxRow(*values) for *values, _ in sorted(claimed.all(), key=_claim_order)]
+    rows = sorted(claimed.all(), key=_claim_order)
+    # plain values straight from the UPDATE and one read of the bodies, no ORM object per row
+    bodies = await _bodies(session, [row[0] for row in rows])
+    return [OutboxRow(*head, bodies.get(head[0], ""), attempts, created_at)
+            for *head, attempts, created_at, _ in rows]
 
 
 def _claim_order(row) -> tuple[datetime, int]:
     return row[-1], row[0]
+
+
+async def _bodies(session: AsyncSession, row_ids: list[int]) -> dict[int, str]:
+    if not row_ids:
+        return {}
+    found = await session.exec(select(OutboxBody.id, OutboxBody.body)
+                               .where(col(OutboxBody.id).in_(row_ids)))
+    return dict(found.all())
 
 
 async def renew(session: AsyncSession, row_ids: Iterable[int], *, owner: str | None,

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from handlers.registry import BUTTONS, NOT_VALID, NOT_YOURS
-from storage.models import Attendance, OutboxMessage
+from storage.models import Attendance, OutboxBody, OutboxMessage
 from tests.fixtures_bot import (
     ADMIN,
     ANA,
@@ -51,7 +51,8 @@ async def test_malformed_button_data_is_refused(bot, services, data, who, no_err
 
 async def test_empty_data_does_not_retry_failures(bot, services, clock, data, no_errors):
     async with services.sessions.begin() as session:
-        session.add(OutboxMessage(key="x", recipient="a@example.org", kind="digest", body="b",
+        session.add(OutboxMessage(key="x", recipient="a@example.org", kind="digest",
+                                  content=OutboxBody(body="b"),
                                   status="failed", next_attempt_at=clock.now(),
                                   created_at=clock.now()))
     calls = await bot.click(ADMIN, "")

@@ -20,6 +20,7 @@ from storage.models import (
     LinkCode,
     Meeting,
     Member,
+    OutboxBody,
     OutboxMessage,
     Person,
     Role,
@@ -60,6 +61,31 @@ def test_downgrade_then_upgrade(tmp_path):
     db.upgrade_sync(url)
 
 
+def test_the_outbox_bodies_move_to_their_own_table_and_back_unchanged(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(db.alembic_config(url), "0007")
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    bodies = {1: "Subject: é\r\n\r\n" + "x" * 5000, 2: "a Telegram text"}
+    with engine.begin() as connection:
+        for row_id, body in bodies.items():
+            connection.exec_driver_sql(
+                "INSERT INTO outboxmessage (id, key, channel, recipient, kind, subject, body, "
+                "status, attempts, next_attempt_at, created_at) VALUES (?, ?, 'email', "
+                "'a@example.org', 'digest', '', ?, 'pending', 0, ?, ?)",
+                (row_id, f"k{row_id}", body, "2007-07-02 07:00:00", "2007-07-02 07:00:00"))
+    db.upgrade_sync(url)
+    with engine.connect() as connection:
+        assert dict(connection.exec_driver_sql("SELECT id, body FROM outboxbody").all()) == bodies
+        columns = {c["name"] for c in inspect(connection).get_columns("outboxmessage")}
+        assert "body" not in columns and {"key", "status"} <= columns
+    command.downgrade(db.alembic_config(url), "0007")
+    with engine.connect() as connection:
+        moved_back = connection.exec_driver_sql("SELECT id, body FROM outboxmessage").all()
+        assert dict(moved_back) == bodies
+        assert "outboxbody" not in inspect(connection).get_table_names()
+    engine.dispose()
+
+
 def test_bundled_table_has_all_193_states_in_five_groups():
     states = un_member_states()
     assert len(states) == 193
@@ -96,7 +122,7 @@ async def test_round_trip_every_table(services):
             LinkCode(person_id=person.id, telegram_id=42, code_hash="h", expires_at=NOW,
                      created_at=NOW),
             OutboxMessage(key="digest:2007-07-02:1", recipient="ana@example.org", kind="digest",
-                          body="...", next_attempt_at=NOW, created_at=NOW),
+                          content=OutboxBody(body="..."), next_attempt_at=NOW, created_at=NOW),
             ScheduledRun(job="digest", scheduled_for=NOW, ran_at=NOW),
             action,
         ])
@@ -112,7 +138,8 @@ async def test_round_trip_every_table(services):
         entry = (await session.exec(select(AuditEntry))).one()
         assert entry.after == {"code": "BE", "name": "Belgium"} and entry.actor == "cli"
         assert (await session.exec(select(ActionNote))).one().text == "started"
-        assert (await session.exec(select(OutboxMessage))).one().status == "pending"
+        message = (await session.exec(select(OutboxMessage))).one()
+        assert message.status == "pending" and message.body == "..."  # its own table, joined
         viewer = await get_viewer(session, 5_000_000_001)
         assert viewer.is_linked and viewer.member_codes == ("BE",) and not viewer.is_admin
         admins = (await session.exec(select(Admin.telegram_id))).all()
@@ -123,7 +150,7 @@ async def test_unique_outbox_key_and_foreign_keys(services):
     async with services.sessions() as session:
         for _ in range(2):
             session.add(OutboxMessage(key="same", recipient="a@example.org", kind="digest",
-                                      body="x", next_attempt_at=NOW, created_at=NOW))
+                                      next_attempt_at=NOW, created_at=NOW))
         with pytest.raises(IntegrityError):
             await session.commit()
     async with services.sessions() as session:
