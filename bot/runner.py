@@ -20,7 +20,6 @@ from bot.clock import Clock
 from bot.collector import started
 from bot.config import Settings
 from bot.instance import PollingGuard
-from bot.scheduling import start_background
 from bot.services import open_services
 from bot.startup import announce, initialize_bot
 from handlers.menus import set_bot_commands
@@ -59,7 +58,7 @@ async def run(settings: Settings, token: str, hook: webhook.Webhook | None = Non
             await application.start()
             if not worker:
                 await _take_updates(application, polling if hook is None else None)
-            background = await start_background(services, application)
+            background = await _start_background(services, application)
             await announce(services)  # the settings line; a WARNING if mail cannot be sent
             if front is not None:
                 await front.start(background)
@@ -79,6 +78,14 @@ async def run(settings: Settings, token: str, hook: webhook.Webhook | None = Non
                 await application.updater.stop()
             await application.stop()
     return polling.exit_status
+
+
+async def _start_background(services, application: Application):  # -> scheduling.Background
+    """The scheduler and the delivery worker, imported (their jobs, the SMTP client) once
+    updates are being taken: answers first, at start-up too."""
+    from bot.scheduling import start_background
+
+    return await start_background(services, application)
 
 
 def http_front(services, **options):  # -> bot.http.server.HttpFront | None

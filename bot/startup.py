@@ -23,7 +23,6 @@ from telegram.ext import Application
 
 from bot.config import ENV_PREFIX, ConfigError, Settings
 from bot.cron import cron_trigger
-from bot.mail import reachability
 from bot.ops.admin import admin_ids
 from bot.services import Services
 from storage.db import masked
@@ -107,6 +106,8 @@ async def announce(services: Services) -> None:
     if not settings.mail_from:
         log.warning("%sMAIL_FROM is not set: no email can be sent; mail waits in the outbox",
                     ENV_PREFIX)
+    from bot.mail import reachability  # the SMTP client: loaded once updates are taken
+
     error = await reachability.check(services, now)
     if error is not None:
         log.warning("%s; the bot runs, mail waits in the outbox and is retried "

@@ -160,11 +160,13 @@ def test_a_server_that_is_no_bot_api_names_the_api_url(tmp_path, fof_bot):
     assert line.endswith(f"{host} did not answer as a Bot API server (Not Found (404))")
 
 
-def test_the_start_leaves_out_the_command_line_client_of_httpx():
-    # what `fof-bot run` imports before it polls, less httpx's command-line client (click)
+def test_the_start_leaves_out_what_is_not_needed_before_taking_updates():
+    # what `fof-bot run` imports before it polls: not httpx's command-line client (click), and
+    # not the scheduler's jobs nor the SMTP client, which are loaded once updates are taken
     script = ("import sys; from bot.entry import skip_unused_imports; skip_unused_imports(); "
-              "import bot.cli, bot.runner, httpx; "
-              "print(sorted({'click', 'pygments', 'telegram'} & set(sys.modules)))")
+              "import bot.cli, bot.runner, httpx; print(sorted({'click', 'pygments', "
+              "'aiosmtplib', 'bot.scheduling', 'bot.mail.delivery', 'telegram'} "
+              "& set(sys.modules)))")
     found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                            check=True, cwd=Path(__file__).parent.parent)
     assert found.stdout.strip() == "['telegram']", found.stderr

@@ -10,7 +10,6 @@ from bot import i18n
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import _
-from bot.mail.delivery import deliver_due
 from bot.mail.digest import build_digests
 from bot.mail.inbound import note
 from bot.mail.outcomes import DeliveryReport, Outcome, Result
@@ -57,6 +56,10 @@ async def send_now(services: Services, now: datetime, *, label: str = "sending",
                    stream: TextIO | None = None) -> DeliveryReport:
     """Deliver what is due now (email only: the CLI has no Telegram bot), with a progress bar.
     No sender address is a configuration error here (one line, exit status 2)."""
+    # the delivery worker (aiosmtplib and all) is loaded here, not when /outbox's handler
+    # imports this module's summary at start-up
+    from bot.mail.delivery import deliver_due
+
     services.settings.require_mail_from()
     async with services.sessions() as session:
         total = await outbox.count_due(session, now, [Channel.EMAIL])
