@@ -83,6 +83,7 @@ class QuickReads:
     def __init__(self, path: str) -> None:
         self._path = path
         self._engine: Engine | None = None
+        self._connection: Connection | None = None
 
     @property
     def engine(self) -> Engine:
@@ -103,14 +104,21 @@ class QuickReads:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[QuickSession]:
-        with self.engine.connect() as connection:
-            quick = QuickSession(connection)
-            try:
-                yield quick
-            finally:
-                quick.close()
+        # One Connection kept open (checking one out per read cost more than a page's SQL);
+        # ending its read transaction after each use lets the next read see the newest commit.
+        if self._connection is None:
+            self._connection = self.engine.connect()
+        quick = QuickSession(self._connection)
+        try:
+            yield quick
+        finally:
+            quick.close()
+            self._connection.rollback()
 
     def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None

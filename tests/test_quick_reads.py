@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlmodel import select
 
 from bot.memo import UntilCommit
 from storage import actions, meetings, people
@@ -65,6 +66,20 @@ async def test_meetings_and_viewers_read_the_same_both_ways(services, data):
     assert fast.until == min(m.ends_at for m in listed)  # the count holds until then
     usual, fast = await _both(services, lambda s: people.get_viewer(s, ANA["id"]))
     assert usual == fast and fast.member_codes == ("MX",)
+
+
+async def test_the_kept_connection_reads_each_commit_made_since(services, data):
+    _sqlite_file(services)
+    codes = select(Member.code).order_by(Member.code)
+    async with services.reads() as quick:
+        before = (await quick.exec(codes)).all()
+    for code in ("ZX", "ZY"):  # a commit between two reads, twice
+        async with services.sessions.begin() as session:
+            session.add(Member(code=code, name=f"Member {code}", kind="state", created_at=NOW))
+        async with services.reads() as quick:
+            now_read = (await quick.exec(codes)).all()
+        assert now_read == sorted([*before, code]), now_read
+        before = now_read
 
 
 async def test_nothing_can_be_written_through_the_quick_reads(services, data):
