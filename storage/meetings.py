@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, or_
 from sqlmodel import col, func, select
@@ -60,9 +60,9 @@ def _upcoming(query, now: datetime, kind: str | None):
     return query if kind is None else query.where(Meeting.kind == kind)
 
 
-@dataclass(frozen=True)
-class MeetingLine:
-    """What a line of /meetings shows of a meeting: plain values, no ORM object to build."""
+class MeetingLine(NamedTuple):
+    """What a line of /meetings shows of a meeting: plain values, no ORM object to build (a
+    named tuple: immutable, and quicker to make than a frozen dataclass)."""
 
     id: int
     title: str
