@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import outbox_sql
 from storage.db import dialect_insert
 from storage.models import Channel, OutboxBody, OutboxMessage, OutboxStatus
 
@@ -142,27 +143,11 @@ class Failure:
     at: datetime | None
 
 
-# the columns of an OutboxRow before its body, in its order
-_ROW_COLUMNS = (OutboxMessage.id, OutboxMessage.key, OutboxMessage.channel,
-                OutboxMessage.recipient, OutboxMessage.person_id, OutboxMessage.kind)
-
-
-def _due(now: datetime, channels: Iterable[str], lease_now: datetime | None = None):
-    """Pending, due at `now`, and not leased at `lease_now` (the current time; default `now`)."""
-    lease_now = now if lease_now is None else lease_now
-    return (
-        col(OutboxMessage.status) == OutboxStatus.PENDING,
-        col(OutboxMessage.next_attempt_at) <= now,
-        or_(col(OutboxMessage.claimed_until).is_(None),
-            col(OutboxMessage.claimed_until) <= lease_now),
-        col(OutboxMessage.channel).in_(list(channels)),
-    )
-
-
 async def count_due(session: AsyncSession, now: datetime, channels: Iterable[str]) -> int:
-    result = await session.exec(select(func.count()).select_from(OutboxMessage)
-                                .where(*_due(now, channels)))
-    return int(result.one())
+    statement = select(func.count()).select_from(outbox_sql.MESSAGES).where(*outbox_sql.due())
+    result = await (await session.connection()).execute(
+        statement, {"now": now, "lease_now": now, "channels": list(channels)})
+    return int(result.scalar_one())
 
 
 async def claim_due(
@@ -183,26 +168,11 @@ async def claim_due(
     On PostgreSQL, FOR UPDATE SKIP LOCKED keeps two workers off the same rows without waiting;
     the conditional UPDATE does the same job on SQLite (whose writers take turns).
     """
-    channels = list(channels)
     leased_at = now if leased_at is None else leased_at
-    due = _due(now, channels, leased_at)
-    # A CTE, evaluated once: PostgreSQL may evaluate an IN (... LIMIT n FOR UPDATE SKIP
-    # LOCKED) subquery more than once, each time past the rows already locked (7 rows were
-    # claimed for a limit of 2 that way).
-    chosen = (select(OutboxMessage.id)
-              .where(*due)
-              .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
-              .limit(limit)
-              .with_for_update(skip_locked=True)
-              .cte("chosen"))
-    claimed = await session.exec(  # type: ignore[call-overload]
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(select(chosen.c.id)), *due)
-        .values(claimed_until=leased_at + lease, claimed_by=owner)
-        .returning(*_ROW_COLUMNS, OutboxMessage.attempts, OutboxMessage.created_at,
-                   OutboxMessage.next_attempt_at)
-        .execution_options(synchronize_session=False)
-    )
+    connection = await session.connection()  # the session's transaction
+    claimed = await connection.execute(outbox_sql.claim(), {
+        "now": now, "lease_now": leased_at, "channels": list(channels), "limit": limit,
+        "until": leased_at + lease, "owner": owner})
     rows = sorted(claimed.all(), key=_claim_order)
     # plain values straight from the UPDATE and one read of the bodies, no ORM object per row
     bodies = await _bodies(session, [row[0] for row in rows])
@@ -217,8 +187,7 @@ def _claim_order(row) -> tuple[datetime, int]:
 async def _bodies(session: AsyncSession, row_ids: list[int]) -> dict[int, str]:
     if not row_ids:
         return {}
-    found = await session.exec(select(OutboxBody.id, OutboxBody.body)
-                               .where(col(OutboxBody.id).in_(row_ids)))
+    found = await (await session.connection()).execute(outbox_sql.bodies(), {"ids": row_ids})
     return dict(found.all())
 
 
@@ -228,14 +197,8 @@ async def renew(session: AsyncSession, row_ids: Iterable[int], *, owner: str | N
     ids = list(row_ids)
     if not ids:
         return 0
-    result = await session.exec(  # type: ignore[call-overload]
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(ids),
-               col(OutboxMessage.status) == OutboxStatus.PENDING,
-               col(OutboxMessage.claimed_by) == owner if owner is not None
-               else col(OutboxMessage.claimed_by).is_(None))
-        .values(claimed_until=until)
-    )
+    result = await (await session.connection()).execute(
+        outbox_sql.renew(owner is not None), {"ids": ids, "owner": owner, "until": until})
     return int(result.rowcount)
 
 
@@ -258,23 +221,15 @@ async def mark_sent_many(session: AsyncSession, row_ids: Iterable[int], *,
                          now: datetime) -> None:
     """Record rows as sent, in one UPDATE (the delivery worker records a batch at a time)."""
     ids = list(row_ids)
-    if not ids:
-        return
-    await session.exec(  # type: ignore[call-overload]
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(ids))
-        .values(status=OutboxStatus.SENT, sent_at=now, claimed_until=None, claimed_by=None,
-                last_error=None,
-                attempts=OutboxMessage.attempts + 1)
-        .execution_options(synchronize_session=False)  # no objects of these rows are loaded
-    )
+    if ids:
+        await (await session.connection()).execute(outbox_sql.sent(), {"ids": ids, "now": now})
 
 
 async def _update_each(session: AsyncSession, values: dict, params: list[dict]) -> None:
     """One UPDATE by id, executed for many rows at once (executemany)."""
     if not params:
         return
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    table = outbox_sql.MESSAGES
     statement = (update(table).where(table.c.id == bindparam("row_id"))
                  .values(claimed_until=None, claimed_by=None,
                          last_error=bindparam("error"),
