@@ -41,7 +41,7 @@ from bot.services import Services
 from handlers.commands import EVERYONE, LINKED
 from handlers.common import esc
 from handlers.registry import BUTTONS, BY_NAME, COMMANDS
-from storage.models import Member, OutboxMessage
+from storage.models import Member, OutboxBody, OutboxMessage
 from storage.people import Viewer
 from tests.fixtures_bot import count, data_fixture, snapshot_db  # noqa: F401
 from tests.roles import (
@@ -93,6 +93,7 @@ class World:
 
     async def forget_mail(self) -> None:
         async with self.services.sessions.begin() as session:
+            await session.exec(delete(OutboxBody))  # the bodies first: they name their row
             await session.exec(delete(OutboxMessage))
         self.state = await snapshot_db(self.services)
 
