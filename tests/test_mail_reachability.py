@@ -13,7 +13,7 @@ from bot.mail.operator import summary_lines
 from bot.ops import mail
 from bot.services import open_services
 from bot.startup import announce, settings_line
-from storage import db, mailserver
+from storage import db, mailserver, outbox
 from storage.people import Viewer
 from tests.conftest import ADMIN, DEMO_NOW
 from tests.fixtures_bot import ask
@@ -114,8 +114,13 @@ async def test_outbox_says_when_there_is_no_sender_address(settings, clock):
     async with open_services(settings.model_copy(update={"mail_from": None}), clock,
                              migrate=False) as services:
         lines = summary_lines(await mail.outbox_summary(services, Viewer.operator()))
+        assert lines[-1] == "FOF_MAIL_FROM is not set: no email can be sent."  # nothing waits
+        async with services.sessions.begin() as session:
+            await outbox.enqueue(session, key="k", recipient="anne.dupont@example.org",
+                                 kind="test", body="Subject: Hello", now=clock.now())
+        lines = summary_lines(await mail.outbox_summary(services, Viewer.operator()))
     assert "FOF_MAIL_FROM is not set: no email can be sent." in lines
-    assert "No failures." not in lines
+    assert lines[-1] == "No message has failed for good yet: they wait in the queue."
 
 
 def test_settings_line_masks_passwords_and_names_the_next_digest(settings):

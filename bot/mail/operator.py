@@ -135,8 +135,8 @@ def summary_lines(summary: OutboxSummary) -> list[str]:
         lines.append(f"Failures ({len(summary.failures)}):")
         lines += [f"#{f.id} {f.kind} to {f.recipient} after {f.attempts} attempt(s): "
                   f"{f.last_error}" for f in summary.failures]
-    elif blocked:
-        lines.append("No message has failed for good yet: they wait in the queue.")
+    elif blocked:  # no "No failures." while nothing can be sent; and nothing waits unless queued
+        lines += ["No message has failed for good yet: they wait in the queue."] if oldest else []
     else:
         lines.append("No failures.")
     return lines
