@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import outbox_sql
 from storage.db import dialect_insert
-from storage.models import Channel, OutboxBody, OutboxMessage, OutboxStatus
+from storage.models import Channel, OutboxMessage, OutboxStatus
 
 
 async def enqueue(
@@ -62,7 +62,7 @@ async def enqueue_many(session: AsyncSession, messages: list[NewMessage], *,
     if not messages:
         return set()
     insert = dialect_insert(session)
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    table = outbox_sql.MESSAGES
     # One statement compiled once and executed for every row (SQLAlchemy's "insertmanyvalues"
     # batches them into multi-row INSERTs): building one VALUES clause of a few thousand bound
     # parameters in Python per batch cost more than the database's work.
@@ -81,7 +81,7 @@ async def enqueue_many(session: AsyncSession, messages: list[NewMessage], *,
 async def _add_bodies(session: AsyncSession, bodies: list[dict]) -> None:
     """The bodies of rows just added (their own table: see OutboxBody)."""
     if bodies:
-        table = OutboxBody.__table__  # type: ignore[attr-defined]
+        table = outbox_sql.BODIES
         await (await session.connection()).execute(table.insert(), bodies)
 
 
