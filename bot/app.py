@@ -54,11 +54,11 @@ def build_application(
 
 def _network_requests(builder: ApplicationBuilder) -> ApplicationBuilder:
     """PTB's two default HTTPX requests (sending, and long polling with one connection), but
-    sharing one TLS context: each request would load the CA bundle again (a tenth of a second
-    at start). httpx's own default context, so SSL_CERT_FILE and SSL_CERT_DIR still apply."""
-    import httpx
+    sharing one TLS context (`bot.tls`): each request would load the CA bundle again."""
     from telegram.request import HTTPXRequest
 
-    shared = {"verify": httpx.create_ssl_context()}
+    from bot import tls
+
+    shared = {"verify": tls.context()}
     return (builder.request(HTTPXRequest(connection_pool_size=256, httpx_kwargs=shared))
             .get_updates_request(HTTPXRequest(connection_pool_size=1, httpx_kwargs=shared)))

@@ -139,6 +139,9 @@ def _reader_gone() -> int:
 
 def _run(settings: Settings, args: argparse.Namespace, hook) -> int:
     """`fof-bot run [--webhook URL ...] [--worker] [--no-migrate]`: the runner's exit status."""
+    from bot import tls
+
+    tls.prepare()  # on another CPU while the runner's modules are imported
     from bot.runner import run
     from storage.startup import NotMigrated
 

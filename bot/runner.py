@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import signal
 from typing import TYPE_CHECKING
@@ -81,11 +82,11 @@ async def run(settings: Settings, token: str, hook: webhook.Webhook | None = Non
 
 
 async def _start_background(services, application: Application):  # -> scheduling.Background
-    """The scheduler and the delivery worker, imported (their jobs, the SMTP client) once
-    updates are being taken: answers first, at start-up too."""
-    from bot.scheduling import start_background
-
-    return await start_background(services, application)
+    """The scheduler and the delivery worker. Their modules (the jobs, the SMTP client) are
+    imported once updates are being taken, in a thread: the loop stays free to send the first
+    getUpdates and answer what it brings. Answers first, at start-up too."""
+    scheduling = await asyncio.to_thread(importlib.import_module, "bot.scheduling")
+    return await scheduling.start_background(services, application)
 
 
 def http_front(services, **options):  # -> bot.http.server.HttpFront | None

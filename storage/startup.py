@@ -87,9 +87,8 @@ async def current_revisions(engine: AsyncEngine) -> set[str]:
         return {row[0] for row in found}
 
 
-async def check_migrated(engine: AsyncEngine) -> None:
-    """Raise NotMigrated unless the database is at the newest migration."""
-    current = await current_revisions(engine)
+def check_migrated(current: set[str]) -> None:
+    """Raise NotMigrated unless the database's revisions are the newest migration."""
     if current != {db.SCHEMA_HEAD}:
         found = ", ".join(sorted(current)) or "none"
         raise NotMigrated(f"the database is not migrated (revision {found}, newest "
@@ -102,10 +101,11 @@ async def prepare(engine: AsyncEngine, async_url: str, *, admin_ids: list[int], 
     """Migrate (unless told not to), bootstrap administrators, note the first start: locked."""
     sessions = db.session_factory(engine)
     async with startup_lock(engine, async_url):
-        if migrate and await current_revisions(engine) != {db.SCHEMA_HEAD}:
+        current = await current_revisions(engine)
+        if migrate and current != {db.SCHEMA_HEAD}:
             await db.upgrade(async_url)
         else:
-            await check_migrated(engine)
+            check_migrated(current)
         async with sessions.begin() as session:
             await ensure_admins(session, admin_ids, at=now)
             await runs.note_first_start(session, now)

@@ -170,3 +170,21 @@ def test_the_start_leaves_out_what_is_not_needed_before_taking_updates():
     found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                            check=True, cwd=Path(__file__).parent.parent)
     assert found.stdout.strip() == "['telegram']", found.stderr
+
+
+async def test_both_bot_api_connections_share_the_prepared_tls_context(services):
+    # `fof-bot run` builds the context in a thread (bot.tls) while it imports the runner; the
+    # Application's two requests (sending, long polling) both use that one context, which
+    # still verifies the server's certificate and name
+    import ssl
+
+    from bot import tls
+    from bot.app import build_application
+
+    tls.prepare()
+    prepared = tls.context()
+    requests = build_application(services).bot._request  # (long polling, sending)
+    assert len({id(request) for request in requests}) == 2
+    contexts = {id(request._client._transport._pool._ssl_context) for request in requests}
+    assert contexts == {id(prepared)}
+    assert prepared.verify_mode == ssl.CERT_REQUIRED and prepared.check_hostname
