@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from sqlalchemy import delete, func, update
 from sqlmodel import col, select
@@ -110,17 +111,22 @@ async def clear(session: AsyncSession, address: str) -> datetime | None:
     return since
 
 
+@cache
+def _hold_statement():
+    messages = OutboxMessage.__table__  # type: ignore[attr-defined]
+    addresses = select(UndeliverableAddress.__table__.c.address)  # type: ignore[attr-defined]
+    return (update(messages)
+            .where(messages.c.status == OutboxStatus.PENDING,
+                   messages.c.channel == Channel.EMAIL,
+                   func.lower(messages.c.recipient).in_(addresses.scalar_subquery()))
+            .values(status=HELD, last_error="not sent: this address bounces",
+                    claimed_until=None))
+
+
 async def hold_undeliverable(session: AsyncSession) -> int:
-    """Park pending email rows addressed to an undeliverable address (status `held`)."""
-    addresses = select(UndeliverableAddress.address)
-    result = await session.exec(  # type: ignore[call-overload]
-        update(OutboxMessage)
-        .where(col(OutboxMessage.status) == OutboxStatus.PENDING,
-               col(OutboxMessage.channel) == Channel.EMAIL,
-               func.lower(OutboxMessage.recipient).in_(addresses.scalar_subquery()))
-        .values(status=HELD, last_error="not sent: this address bounces",
-                claimed_until=None)
-        .execution_options(synchronize_session=False))
+    """Park pending email rows addressed to an undeliverable address (status `held`). Run
+    before every delivery, so its statement is built once (as in `outbox_sql`)."""
+    result = await (await session.connection()).execute(_hold_statement())
     return int(result.rowcount)
 
 

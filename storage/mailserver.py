@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 from sqlalchemy import delete, func, or_, update
 from sqlmodel import col, select
@@ -107,11 +108,31 @@ async def open_breaker(session: AsyncSession, *, at: datetime, error: str,
     return bool(result.rowcount)
 
 
+@dataclass(frozen=True)
+class ServerState:
+    """What a delivery run needs to know before it sends: the open breaker, if any, and
+    whether an outage is on record (the run clears it once the server answers)."""
+
+    breaker: Breaker | None
+    outage_on_record: bool
+
+
+@cache
+def _state_statement():
+    t = ScheduledRun.__table__  # type: ignore[attr-defined]
+    return select(t.c.job, t.c.ran_at, t.c.outcome, t.c.claimed_until).where(
+        t.c.job.in_([BREAKER_JOB, JOB]))
+
+
+async def state(session: AsyncSession) -> ServerState:
+    """Read before every delivery run: one statement, built once (as those of `outbox_sql`)."""
+    rows = (await (await session.connection()).execute(_state_statement())).all()
+    open_breaker = next((Breaker(*row[1:]) for row in rows if row[0] == BREAKER_JOB), None)
+    return ServerState(open_breaker, any(row[0] == JOB for row in rows))
+
+
 async def breaker(session: AsyncSession) -> Breaker | None:
-    found = await session.exec(
-        select(ScheduledRun).where(col(ScheduledRun.job) == BREAKER_JOB))
-    row = found.first()
-    return Breaker(row.ran_at, row.outcome, row.claimed_until) if row is not None else None
+    return (await state(session)).breaker
 
 
 async def claim_probe(session: AsyncSession, *, now: datetime, until: datetime,

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, or_, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -266,14 +266,8 @@ async def release(session: AsyncSession, row_ids: Iterable[int]) -> None:
 async def pending_with_prefixes(session: AsyncSession,
                                 *prefixes: str) -> list[tuple[int, str]]:
     """(id, key) of pending rows whose key starts with one of `prefixes` (one statement)."""
-    result = await session.exec(
-        select(OutboxMessage.id, OutboxMessage.key).where(
-            col(OutboxMessage.status) == OutboxStatus.PENDING,
-            or_(*(col(OutboxMessage.key).startswith(prefix, autoescape=True)
-                  for prefix in prefixes)),
-        )
-    )
-    return [(row_id, key) for row_id, key in result.all() if row_id is not None]
+    result = await (await session.connection()).execute(outbox_sql.pending_with(prefixes))
+    return [(row_id, key) for row_id, key in result.all()]
 
 
 async def keys_with_prefix(session: AsyncSession, prefix: str) -> dict[str, datetime]:

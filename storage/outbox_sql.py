@@ -53,6 +53,16 @@ def claim():
 
 
 @cache
+def pending_with(prefixes: tuple[str, ...]):
+    """(id, key) of the pending rows whose key starts with one of `prefixes` (the stale
+    meeting messages are looked for among them before every delivery run)."""
+    t = MESSAGES
+    return select(t.c.id, t.c.key).where(
+        t.c.status == OutboxStatus.PENDING,
+        or_(*(t.c.key.startswith(prefix, autoescape=True) for prefix in prefixes)))
+
+
+@cache
 def bodies():
     """The bodies of the rows `ids`."""
     return select(BODIES.c.id, BODIES.c.body).where(

@@ -171,11 +171,9 @@ async def give_back_email(services: Services, watch: Watch,
     return [row for row in rows if row.channel != Channel.EMAIL]
 
 
-async def paused(services: Services, now: datetime) -> bool:
-    """Is email paused? When the breaker is open and a probe is due, probe the relay first:
-    an accepted probe closes the breaker (False)."""
-    async with services.sessions() as session:
-        state = await mailserver.breaker(session)
+async def paused(services: Services, now: datetime, state: mailserver.Breaker | None) -> bool:
+    """Is email paused, the breaker's `state` being as read at the start of the run? When it is
+    open and a probe is due, probe the relay first: an accepted probe closes it (False)."""
     if state is None:
         return False
     async with services.sessions.begin() as session:

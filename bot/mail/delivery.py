@@ -40,7 +40,7 @@ from bot.mail.recorder import Recorder
 from bot.mail.smtp import Connections, ServerSeen, send_batch
 from bot.mail.stale import supersede_stale
 from bot.services import Services
-from storage import bounces, outbox
+from storage import bounces, mailserver, outbox
 from storage.models import Channel
 from storage.outbox import OutboxRow
 
@@ -113,31 +113,40 @@ async def _send_claimed(services: Services, claims: Claims, watch: breaker.Watch
     servers: list[ServerSeen] = []
     renewing = asyncio.create_task(_keep_leases(services, recorder.held, now))
     flushing = asyncio.create_task(recorder.flush_now_and_then())
+    connections = Connections(services.settings) if email else None
     try:
-        async with Connections(services.settings) if email \
-                else contextlib.nullcontext() as connections:
+        claims.ahead()
+        while rows := await claims.next():
             claims.ahead()
-            while rows := await claims.next():
-                claims.ahead()
-                if watch.tripped is not None:  # claimed before the breaker tripped
-                    rows = await breaker.give_back_email(services, watch, rows)
-                seen = await _send_rows(services, rows, telegram_bot, watch, connections, now)
-                if seen is not None:
-                    servers.append(seen)
-                if watch.tripped is not None:
-                    claims.without_email()  # Telegram goes on (the breaker's alert among it)
+            if watch.tripped is not None:  # claimed before the breaker tripped
+                rows = await breaker.give_back_email(services, watch, rows)
+            seen = await _send_rows(services, rows, telegram_bot, watch, connections, now)
+            if seen is not None:
+                servers.append(seen)
+            if watch.tripped is not None:
+                claims.without_email()  # Telegram goes on (the breaker's alert among it)
     finally:
         claims.cancel()
         flushing.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await flushing
         try:  # what was sent is recorded, even when the run stopped half-way
-            await recorder.finish()
+            await _finish(recorder, connections)
         finally:
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
     return servers
+
+
+async def _finish(recorder: Recorder, connections: Connections | None) -> None:
+    """The last results written while the SMTP connections say goodbye."""
+    closing = asyncio.create_task(connections.close()) if connections is not None else None
+    try:
+        await recorder.finish()
+    finally:
+        if closing is not None:
+            await closing
 
 
 async def deliver_due(
@@ -155,10 +164,11 @@ async def deliver_due(
     """
     report = DeliveryReport()
     recorder = Recorder(services, now, report, on_progress)
-    async with services.sessions.begin() as session:
+    async with services.sessions.begin() as session:  # one transaction before the sending
         await supersede_stale(session, now)
         await bounces.hold_undeliverable(session)  # addresses that bounce get no more mail
-    report.paused = await breaker.paused(services, now)
+        server = await mailserver.state(session)
+    report.paused = await breaker.paused(services, now, server.breaker)
     # Without a sender (FOF_MAIL_FROM) email waits in the outbox, as start-up warned once;
     # claiming it would only fail on every run.
     sending_email = not report.paused and services.settings.mail_from is not None
@@ -170,7 +180,8 @@ async def deliver_due(
                                   email=sending_email)
     report.paused = report.paused or watch.tripped is not None
     if not report.paused:
-        await reachability.after_delivery(services, now, servers)
+        await reachability.after_delivery(services, now, servers,
+                                          outage_on_record=server.outage_on_record)
     if report.attempted:
         log.info("delivery: %d sent, %d to retry, %d failed", report.sent, report.retry,
                  report.failed)

@@ -36,12 +36,16 @@ async def check(services: Services, now: datetime) -> str | None:
     return error
 
 
-async def after_delivery(services: Services, now: datetime, seen: Sequence[ServerSeen]) -> None:
-    """Record what a delivery run found; re-check a recorded outage when nothing was sent."""
+async def after_delivery(services: Services, now: datetime, seen: Sequence[ServerSeen], *,
+                         outage_on_record: bool) -> None:
+    """Record what a delivery run found; re-check a recorded outage when nothing was sent.
+    A server reached is written only when the run began with an outage on record: an outage
+    another instance notes meanwhile is cleared by the next run that reaches the server."""
     if seen:
         errors = [s.error for s in seen if s.error is not None]
         if any(s.reached for s in seen):
-            await record(services, now, None)
+            if outage_on_record:
+                await record(services, now, None)
         elif errors:
             await record(services, now, errors[-1])
         return

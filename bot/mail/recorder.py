@@ -22,7 +22,7 @@ from storage.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 
-FLUSH_ROWS = 100  # results written per transaction at most
+FLUSH_ROWS = 200  # results written per transaction at most (a claimed batch)
 FLUSH_SECONDS = 0.5  # a result waits at most about this long in memory
 
 

@@ -236,8 +236,8 @@ class Connections:
         self.all = [SmtpConnection(settings, signer=signer) for _ in range(max(1, concurrency))]
 
     async def close(self) -> None:
-        for connection in self.all:
-            await connection.close()
+        """QUIT on every connection at once (each waits for the server's goodbye)."""
+        await asyncio.gather(*(connection.close() for connection in self.all))
 
     async def __aenter__(self) -> Connections:
         return self
