@@ -95,8 +95,8 @@ class Channel(StrEnum):
 
 class Table(SQLModel):
     """The tables' base. Rows are built by SQLAlchemy and never validated by pydantic, so
-    pydantic builds a table's validator only if something asks for it: a few hundredths of a
-    second less at every start."""
+    pydantic builds a table's validator only if something asks for it: 5-10 ms less at every
+    start."""
 
     model_config = SQLModelConfig(defer_build=True)
 
